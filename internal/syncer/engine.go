@@ -1,0 +1,401 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/store"
+)
+
+// Resolver returns the connector for one of an org's connections.
+type Resolver func(ctx context.Context, c store.Connection) (connector.Connector, error)
+
+// Config configures an Engine.
+type Config struct {
+	// Store holds the sync state. Required.
+	Store store.Store
+	// Definitions are the stream kinds the engine can run. Required.
+	Definitions []*Definition
+	// Connectors resolves a stream's connections. Required.
+	Connectors Resolver
+	// Logger receives progress and errors (default: discard).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// MergeBatch is the number of pending records merged per transaction
+	// (default 500).
+	MergeBatch int
+	// Progress, when set, is called after each committed step of a run.
+	Progress func(store.Run)
+}
+
+// Engine runs streams. It is safe for concurrent use on different streams;
+// the job queue makes sure one stream never runs twice at once.
+type Engine struct {
+	cfg  Config
+	defs map[string]*Definition
+	log  *slog.Logger
+}
+
+// ErrStreamDisabled answers a run of a stream that is switched off.
+var ErrStreamDisabled = errors.New("syncer: stream is disabled")
+
+// New validates cfg and its definitions and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Connectors == nil {
+		return nil, errors.New("syncer: Config needs Store and Connectors")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MergeBatch <= 0 {
+		cfg.MergeBatch = 500
+	}
+	e := &Engine{cfg: cfg, defs: map[string]*Definition{}, log: cfg.Logger}
+	for _, d := range cfg.Definitions {
+		if err := d.Validate(); err != nil {
+			return nil, err
+		}
+		if e.defs[d.Name] != nil {
+			return nil, fmt.Errorf("syncer: definition %s given twice", d.Name)
+		}
+		e.defs[d.Name] = d
+	}
+	return e, nil
+}
+
+// Definition returns the definition of a stream kind.
+func (e *Engine) Definition(kind string) (*Definition, bool) {
+	d, ok := e.defs[kind]
+	return d, ok
+}
+
+// RunStream runs one stream once; it implements the job queue's Runner.
+func (e *Engine) RunStream(ctx context.Context, orgID, streamID, trigger string) error {
+	_, err := e.Run(ctx, orgID, streamID, trigger)
+	return err
+}
+
+// run is the state of one stream run.
+type run struct {
+	e        *Engine
+	def      *Definition
+	st       store.Stream
+	settings map[string]any
+	conn     map[store.Side]connector.Connector
+	rec      store.Run
+	// otherEmpty[s] is true when side s's mirror was empty when the merge
+	// began: then no unlinked record can match there.
+	otherEmpty map[store.Side]bool
+	// gen is each side's reconciliation generation, for mirror rows.
+	gen       map[store.Side]int64
+	transient int
+}
+
+// Run runs one stream once: pull both sides, merge, write, commit. It
+// returns the run's record; an error leaves every change pending for the
+// next run.
+func (e *Engine) Run(ctx context.Context, orgID, streamID, trigger string) (store.Run, error) {
+	r := &run{e: e, conn: map[store.Side]connector.Connector{}, gen: map[store.Side]int64{}}
+	var conns [2]store.Connection
+	err := e.cfg.Store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		if r.st, err = tx.GetStream(ctx, orgID, streamID); err != nil {
+			return err
+		}
+		if conns[0], err = tx.GetConnection(ctx, orgID, r.st.ConnA); err != nil {
+			return err
+		}
+		conns[1], err = tx.GetConnection(ctx, orgID, r.st.ConnB)
+		return err
+	})
+	if err != nil {
+		return store.Run{}, fmt.Errorf("syncer: run %s: %w", streamID, err)
+	}
+	if !r.st.Enabled {
+		return store.Run{}, fmt.Errorf("syncer: run %s: %w", streamID, ErrStreamDisabled)
+	}
+	def, ok := e.defs[r.st.Kind]
+	if !ok {
+		return store.Run{}, fmt.Errorf("syncer: run %s: unknown stream kind %q", streamID, r.st.Kind)
+	}
+	r.def = def
+	r.settings = map[string]any{}
+	if len(r.st.Settings) > 0 {
+		if err := json.Unmarshal(r.st.Settings, &r.settings); err != nil {
+			return store.Run{}, fmt.Errorf("syncer: run %s: settings: %w", streamID, err)
+		}
+	}
+	for i, s := range []store.Side{store.SideA, store.SideB} {
+		c, err := e.cfg.Connectors(ctx, conns[i])
+		if err != nil {
+			return store.Run{}, fmt.Errorf("syncer: run %s: connection %s: %w", streamID, conns[i].ID, err)
+		}
+		r.conn[s] = c
+	}
+
+	r.rec = store.Run{OrgID: orgID, StreamID: streamID, Trigger: trigger, Status: store.RunRunning, Started: e.cfg.Now()}
+	if err := e.cfg.Store.InTx(ctx, func(tx store.Tx) error { return tx.CreateRun(ctx, &r.rec) }); err != nil {
+		return store.Run{}, fmt.Errorf("syncer: run %s: %w", streamID, err)
+	}
+	log := e.log.With(slog.String("stream", streamID), slog.String("run", r.rec.ID))
+	log.Info("sync run started", slog.String("trigger", trigger))
+
+	runErr := r.execute(ctx)
+	r.rec.Finished = e.cfg.Now()
+	r.rec.Status = store.RunSucceeded
+	if runErr != nil {
+		r.rec.Status = store.RunFailed
+		r.rec.Error = runErr.Error()
+	}
+	// The run's own bookkeeping must survive a cancelled context.
+	bg := context.WithoutCancel(ctx)
+	err = e.cfg.Store.InTx(bg, func(tx store.Tx) error {
+		if err := tx.UpdateRun(bg, r.rec); err != nil {
+			return err
+		}
+		st, err := tx.GetStream(bg, orgID, streamID)
+		if err != nil {
+			return err
+		}
+		st.LastRun, st.LastError = r.rec.Started, r.rec.Error
+		return tx.UpdateStream(bg, st)
+	})
+	if err != nil && runErr == nil {
+		runErr = err
+	}
+	e.progress(r.rec)
+	if runErr != nil {
+		log.Warn("sync run failed", slog.String("error", runErr.Error()))
+		return r.rec, fmt.Errorf("syncer: run %s: %w", streamID, runErr)
+	}
+	log.Info("sync run done", slog.Int64("pulled", r.rec.Counts.Pulled), slog.Int64("created", r.rec.Counts.Created),
+		slog.Int64("updated", r.rec.Counts.Updated), slog.Int64("deleted", r.rec.Counts.Deleted),
+		slog.Int64("conflicts", r.rec.Counts.Conflicts), slog.Int64("quarantined", r.rec.Counts.Quarantined))
+	return r.rec, nil
+}
+
+func (e *Engine) progress(r store.Run) {
+	if e.cfg.Progress != nil {
+		e.cfg.Progress(r)
+	}
+}
+
+func (r *run) execute(ctx context.Context) error {
+	for _, s := range []store.Side{store.SideA, store.SideB} {
+		if err := r.pull(ctx, s); err != nil {
+			return fmt.Errorf("pull side %s: %w", s, err)
+		}
+	}
+	return r.mergeAll(ctx)
+}
+
+func (r *run) connID(s store.Side) string {
+	if s == store.SideA {
+		return r.st.ConnA
+	}
+	return r.st.ConnB
+}
+
+func (r *run) object(s store.Side) string {
+	if s == store.SideA {
+		return r.st.ObjectA
+	}
+	return r.st.ObjectB
+}
+
+// fullPrefix marks a cursor of a full reconciliation in progress.
+const fullPrefix = "full:"
+
+// pull mirrors one side's changes, page by page; each page, its pending
+// marks and the cursor after it commit together.
+func (r *run) pull(ctx context.Context, s store.Side) error {
+	var cur store.Cursor
+	first := false
+	err := r.e.cfg.Store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		cur, err = tx.GetCursor(ctx, r.st.ID, s)
+		if errors.Is(err, store.ErrNotFound) {
+			cur, first, err = store.Cursor{StreamID: r.st.ID, Side: s}, true, nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	full := strings.HasPrefix(cur.Value, fullPrefix)
+	pos := strings.TrimPrefix(cur.Value, fullPrefix)
+	rules := r.def.side(s)
+	var cutoff time.Time
+	if first && rules.InitialLookback > 0 {
+		enabled := r.st.EnabledAt
+		if enabled.IsZero() {
+			enabled = r.e.cfg.Now()
+		}
+		cutoff = enabled.Add(-rules.InitialLookback)
+	}
+	for {
+		page, err := r.conn[s].Changes(ctx, r.object(s), pos)
+		if errors.Is(err, connector.ErrCursorExpired) && pos != "" {
+			// The change window has passed: list everything again under a
+			// new generation, then sweep what was not seen as deleted.
+			r.e.log.Warn("cursor expired, reconciling in full", slog.String("stream", r.st.ID), slog.String("side", string(s)))
+			full, pos = true, ""
+			cur.Gen++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if page.More && len(page.Records) == 0 && page.Cursor == pos {
+			return fmt.Errorf("the connector's listing does not advance past cursor %q", pos)
+		}
+		cur.Value = page.Cursor
+		if full {
+			cur.Value = fullPrefix + page.Cursor
+		}
+		if err := r.ingest(ctx, s, page.Records, cur, cutoff); err != nil {
+			return err
+		}
+		pos = page.Cursor
+		if !page.More {
+			break
+		}
+	}
+	r.gen[s] = cur.Gen
+	if full {
+		cur.Value = pos
+		return r.sweep(ctx, s, cur)
+	}
+	return nil
+}
+
+func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record, cur store.Cursor, cutoff time.Time) error {
+	rules := r.def.side(s)
+	now := r.e.cfg.Now()
+	rows := make([]store.Record, 0, len(recs))
+	ids := make([]string, 0, len(recs))
+	for _, c := range recs {
+		row := store.Record{ConnID: r.connID(s), Object: r.object(s), ID: c.ID, Key: c.Key,
+			Created: c.Created, Modified: c.Modified, Deleted: c.Deleted, Gen: cur.Gen, Fields: json.RawMessage("{}")}
+		if !c.Deleted {
+			raw, err := json.Marshal(c.Fields)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", c.ID, err)
+			}
+			row.Fields = raw
+			row.EmailKey, row.NameKey = matchKeys(rules, c.Fields)
+		}
+		rows = append(rows, row)
+		ids = append(ids, c.ID)
+	}
+	cur.Updated = now
+	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.PutRecords(ctx, rows); err != nil {
+			return err
+		}
+		tombs, err := tx.GetTombstones(ctx, r.st.ID, s, ids)
+		if err != nil {
+			return err
+		}
+		ps := make([]store.Pending, 0, len(recs))
+		for _, c := range recs {
+			if _, dead := tombs[c.ID]; dead {
+				continue
+			}
+			if !cutoff.IsZero() && c.Modified.Before(cutoff) {
+				continue // mirrored for matching, too old to sync (T4)
+			}
+			ps = append(ps, store.Pending{StreamID: r.st.ID, Side: s, RecordID: c.ID})
+		}
+		if err := tx.AddPending(ctx, ps); err != nil {
+			return err
+		}
+		return tx.PutCursor(ctx, cur)
+	})
+	if err != nil {
+		return err
+	}
+	r.rec.Counts.Pulled += int64(len(recs))
+	return nil
+}
+
+// sweep marks the records a full listing did not see as deleted at an
+// unknown time, so that delete policies apply without resurrecting them.
+// The cursor leaves full reconciliation in the transaction of the last
+// sweep step, so a crash during the sweep resumes it.
+func (r *run) sweep(ctx context.Context, s store.Side, cur store.Cursor) error {
+	gen := cur.Gen
+	for {
+		n := 0
+		err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+			stale, err := tx.ListStaleRecords(ctx, r.connID(s), r.object(s), gen, 500)
+			if err != nil {
+				return err
+			}
+			n = len(stale)
+			if n == 0 {
+				cur.Updated = r.e.cfg.Now()
+				return tx.PutCursor(ctx, cur)
+			}
+			ps := make([]store.Pending, 0, len(stale))
+			for i := range stale {
+				stale[i].Deleted, stale[i].Gen, stale[i].Modified = true, gen, time.Time{}
+				ps = append(ps, store.Pending{StreamID: r.st.ID, Side: s, RecordID: stale[i].ID})
+			}
+			if err := tx.PutRecords(ctx, stale); err != nil {
+				return err
+			}
+			return tx.AddPending(ctx, ps)
+		})
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+func matchKeys(rules *SideRules, f connector.Fields) (email, name string) {
+	if rules.Email != "" {
+		if v, ok := f[rules.Email].(string); ok {
+			email = Fold(v)
+		}
+	}
+	if rules.FirstName != "" || rules.LastName != "" {
+		first, _ := f[rules.FirstName].(string)
+		last, _ := f[rules.LastName].(string)
+		name = NameKey(first, last)
+	}
+	return email, name
+}
+
+// IdempotencyKey is the key of a record created on the other side of a
+// stream from the record id of side s: a retried create with it finds the
+// first one instead of making a duplicate.
+func IdempotencyKey(streamID string, s store.Side, id string) string {
+	return "crmsync:" + streamID + ":" + string(s) + ":" + id
+}
+
+// parseKey reads an IdempotencyKey of this stream.
+func parseKey(streamID, key string) (store.Side, string, bool) {
+	rest, ok := strings.CutPrefix(key, "crmsync:"+streamID+":")
+	if !ok || len(rest) < 3 || rest[1] != ':' {
+		return "", "", false
+	}
+	s := store.Side(rest[:1])
+	if s != store.SideA && s != store.SideB {
+		return "", "", false
+	}
+	return s, rest[2:], true
+}

@@ -1,0 +1,375 @@
+package syncer_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/memory"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/store/memstore"
+	"github.com/crmsync/crmsync/internal/syncer"
+)
+
+func defaultTasks() *syncer.Definition {
+	return taskDef(syncer.NewestWins, syncer.DeletePolicy{Mode: syncer.DeletePropagate},
+		syncer.DeletePolicy{Mode: syncer.DeletePropagate}, syncer.CreateAfterEnable)
+}
+
+func onlyRecord(t *testing.T, s *memory.System, object string) connector.Record {
+	t.Helper()
+	recs := s.List(object)
+	if len(recs) != 1 {
+		t.Fatalf("%s: want 1 record, have %d: %+v", object, len(recs), recs)
+	}
+	return recs[0]
+}
+
+func TestCreateFlowsBothWays(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	e.a.Create("Task", connector.Fields{"Subject": "Call Ana", "Status": "Not Started", "ActivityDate": "2026-11-03"})
+	e.clock.Advance(time.Minute)
+	run := e.mustSync()
+	if run.Counts.Created != 1 {
+		t.Fatalf("created %d, want 1", run.Counts.Created)
+	}
+	b := onlyRecord(t, e.b, "task")
+	if b.Fields["name"] != "Call Ana" || b.Fields["status"] != "Open" || b.Fields["due"] != "2026-11-03" {
+		t.Fatalf("B got %v", b.Fields)
+	}
+	// A hub record created after enabling goes to A.
+	e.b.Create("task", connector.Fields{"name": "Send quote", "status": "Complete"})
+	e.mustSync()
+	var found bool
+	for _, r := range e.a.List("Task") {
+		if r.Fields["Subject"] == "Send quote" && r.Fields["Status"] == "Completed" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("B create did not reach A: %v", e.a.List("Task"))
+	}
+}
+
+func TestUnmappedValueIsNotSynced(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call", "Status": "In Progress", "Priority": "Low"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	if _, ok := b.Fields["status"]; ok {
+		t.Fatalf("unmapped status was written: %v", b.Fields)
+	}
+	if _, ok := b.Fields["priority"]; ok {
+		t.Fatalf("unmapped priority was written: %v", b.Fields)
+	}
+	// The hub changes status: A holds an unmapped value and keeps it.
+	if err := e.b.Update("task", b.ID, connector.Fields{"status": "Complete", "name": "Call now"}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustSync()
+	a, _ := e.a.Get("Task", id)
+	if a.Fields["Status"] != "In Progress" || a.Fields["Priority"] != "Low" {
+		t.Fatalf("unmapped A values were overwritten: %v", a.Fields)
+	}
+	if a.Fields["Subject"] != "Call now" {
+		t.Fatalf("mapped field did not flow: %v", a.Fields)
+	}
+}
+
+func TestFieldChangedOnOneSideFlows(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call", "Description": "x"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	e.clock.Advance(time.Minute)
+	_ = e.a.Update("Task", id, connector.Fields{"Subject": "Call Ana"})
+	e.clock.Advance(time.Minute)
+	_ = e.b.Update("task", b.ID, connector.Fields{"details": "bring contract"})
+	e.mustSync()
+	a, _ := e.a.Get("Task", id)
+	b, _ = e.b.Get("task", b.ID)
+	if a.Fields["Description"] != "bring contract" || b.Fields["name"] != "Call Ana" {
+		t.Fatalf("three-way merge lost a change: a=%v b=%v", a.Fields, b.Fields)
+	}
+	if n := len(e.conflicts()); n != 0 {
+		t.Fatalf("%d conflicts for changes to different fields", n)
+	}
+}
+
+func TestConflictNewestWinsKeepsLoser(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	e.clock.Advance(time.Minute)
+	_ = e.a.Update("Task", id, connector.Fields{"Subject": "From CRM"})
+	e.clock.Advance(time.Minute)
+	_ = e.b.Update("task", b.ID, connector.Fields{"name": "From hub"})
+	e.mustSync()
+	a, _ := e.a.Get("Task", id)
+	if a.Fields["Subject"] != "From hub" {
+		t.Fatalf("newest (B) should win, A has %v", a.Fields["Subject"])
+	}
+	cs := e.conflicts()
+	if len(cs) != 1 || cs[0].Winner != store.SideB || string(cs[0].AValue) != `"From CRM"` {
+		t.Fatalf("conflict record: %+v", cs)
+	}
+	if !strings.Contains(a.Fields["Replaced__c"].(string), "name: From CRM") {
+		t.Fatalf("loser field: %q", a.Fields["Replaced__c"])
+	}
+}
+
+func TestConflictPolicies(t *testing.T) {
+	for _, tc := range []struct {
+		mode syncer.ConflictMode
+		want string
+	}{{syncer.AWins, "From CRM"}, {syncer.BWins, "From hub"}} {
+		def := taskDef(tc.mode, syncer.DeletePolicy{}, syncer.DeletePolicy{}, syncer.CreateAll)
+		e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+		id := e.a.Create("Task", connector.Fields{"Subject": "Call"})
+		e.mustSync()
+		b := onlyRecord(t, e.b, "task")
+		// B edits first, A later: the policy, not the time, decides.
+		e.clock.Advance(time.Minute)
+		_ = e.b.Update("task", b.ID, connector.Fields{"name": "From hub"})
+		e.clock.Advance(time.Minute)
+		_ = e.a.Update("Task", id, connector.Fields{"Subject": "From CRM"})
+		e.mustSync()
+		a, _ := e.a.Get("Task", id)
+		b, _ = e.b.Get("task", b.ID)
+		if a.Fields["Subject"] != tc.want || b.Fields["name"] != tc.want {
+			t.Fatalf("mode %d: a=%v b=%v want %q", tc.mode, a.Fields["Subject"], b.Fields["name"], tc.want)
+		}
+	}
+}
+
+func TestConditionalField(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), map[string]any{"sync_flag": on})
+		e.a.Create("Task", connector.Fields{"Subject": "Call", "Flag__c": true})
+		e.mustSync()
+		_, has := onlyRecord(t, e.b, "task").Fields["flag"]
+		if has != on {
+			t.Fatalf("setting %v: flag synced = %v", on, has)
+		}
+	}
+}
+
+func TestOneWayField(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call", "Note__c": "from crm"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	_ = e.b.Update("task", b.ID, connector.Fields{"note": "hub edit"})
+	e.mustSync()
+	a, _ := e.a.Get("Task", id)
+	if a.Fields["Note__c"] != "from crm" {
+		t.Fatalf("an A-to-B field flowed back: %v", a.Fields)
+	}
+}
+
+func TestFirstSyncDoesNotPushExistingRecords(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	e.b.Create("task", connector.Fields{"name": "old hub task"})
+	e.clock.Advance(time.Minute)
+	setEnabledAt(t, e, e.clock.Now())
+	e.clock.Advance(time.Minute)
+	e.a.Create("Task", connector.Fields{"Subject": "crm task"})
+	e.b.Create("task", connector.Fields{"name": "new hub task"})
+	e.mustSync()
+	var subjects []string
+	for _, r := range e.a.List("Task") {
+		subjects = append(subjects, r.Fields["Subject"].(string))
+	}
+	if strings.Join(subjects, ",") != "crm task,new hub task" {
+		t.Fatalf("A holds %v; the old hub task must not be pushed", subjects)
+	}
+	if len(e.b.List("task")) != 3 {
+		t.Fatalf("B holds %d records, want 3 (old, new, imported)", len(e.b.List("task")))
+	}
+}
+
+func TestQuarantineNamesRecordAndFieldAndBatchGoesOn(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	e.b.Create("task", connector.Fields{"name": strings.Repeat("x", 81)})
+	e.b.Create("task", connector.Fields{"name": "fine", "hours": "many"})
+	e.b.Create("task", connector.Fields{"name": "good"})
+	run := e.mustSync()
+	if run.Counts.Created != 1 || run.Counts.Quarantined != 2 {
+		t.Fatalf("counts %+v", run.Counts)
+	}
+	qs := e.quarantine()
+	fields := map[string]bool{}
+	for _, q := range qs {
+		fields[q.Field] = true
+		if !strings.Contains(q.Error, q.RecordID) || !strings.Contains(q.Error, q.Field) {
+			t.Fatalf("error %q names neither record %s nor field %s", q.Error, q.RecordID, q.Field)
+		}
+	}
+	if !fields["name"] || !fields["hours"] {
+		t.Fatalf("quarantined fields %v", fields)
+	}
+}
+
+func TestCrashAfterRemoteWriteDoesNotDuplicate(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	for i := 0; i < 12; i++ {
+		e.a.Create("Task", connector.Fields{"Subject": "t"})
+	}
+	e.b.SetFaults(memory.Faults{CrashAfterWriteN: 2})
+	if _, err := e.sync(); err == nil {
+		t.Fatal("the crash went unnoticed")
+	}
+	e.b.SetFaults(memory.Faults{})
+	e.mustSync()
+	e.mustSync()
+	if n := len(e.b.List("task")); n != 12 {
+		t.Fatalf("B holds %d records, want 12", n)
+	}
+	if n := len(e.a.List("Task")); n != 12 {
+		t.Fatalf("A holds %d records, want 12 (echoes came back as new)", n)
+	}
+}
+
+func TestCommitFailureReplaysWithoutDuplicates(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	for i := 0; i < 9; i++ {
+		e.a.Create("Task", connector.Fields{"Subject": "t"})
+	}
+	n := 0
+	e.store.setFail(func() bool { n++; return n == 4 })
+	if _, err := e.sync(); err == nil {
+		t.Fatal("the failed commit went unnoticed")
+	}
+	e.store.setFail(nil)
+	e.mustSync()
+	e.mustSync()
+	if got := len(e.b.List("task")); got != 9 {
+		t.Fatalf("B holds %d, want 9", got)
+	}
+	if got := len(e.a.List("Task")); got != 9 {
+		t.Fatalf("A holds %d, want 9", got)
+	}
+}
+
+func TestDeletePolicies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pol     syncer.DeletePolicy
+		age     time.Duration
+		removed bool
+	}{
+		{"propagate", syncer.DeletePolicy{Mode: syncer.DeletePropagate}, 0, true},
+		{"never", syncer.DeletePolicy{Mode: syncer.DeleteNever}, 0, false},
+		{"within, recent", syncer.DeletePolicy{Mode: syncer.DeleteWithin, Days: 15}, 24 * time.Hour, true},
+		{"within, too old", syncer.DeletePolicy{Mode: syncer.DeleteWithin, Days: 15}, 16 * 24 * time.Hour, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := taskDef(syncer.NewestWins, tc.pol, syncer.DeletePolicy{}, syncer.CreateAll)
+			e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+			id := e.a.Create("Task", connector.Fields{"Subject": "gone"})
+			e.mustSync()
+			b := onlyRecord(t, e.b, "task")
+			_ = e.a.Delete("Task", id)
+			e.clock.Advance(tc.age)
+			e.mustSync()
+			_, alive := e.b.Get("task", b.ID)
+			if alive == tc.removed {
+				t.Fatalf("B record alive=%v, want removed=%v", alive, tc.removed)
+			}
+			if alive { // detached: editing it must not resurrect the A record
+				_ = e.b.Update("task", b.ID, connector.Fields{"name": "edited"})
+				e.mustSync()
+				if n := len(e.a.List("Task")); n != 0 {
+					t.Fatalf("the deleted A record came back (%d records)", n)
+				}
+			}
+		})
+	}
+}
+
+func TestExpiredCursorReconcilesDeletes(t *testing.T) {
+	def := taskDef(syncer.NewestWins, syncer.DeletePolicy{Mode: syncer.DeleteWithin, Days: 15}, syncer.DeletePolicy{}, syncer.CreateAll)
+	e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+	keep := e.a.Create("Task", connector.Fields{"Subject": "keep"})
+	gone := e.a.Create("Task", connector.Fields{"Subject": "gone"})
+	e.mustSync()
+	_ = e.a.Delete("Task", gone)
+	e.a.ExpireCursors()
+	e.clock.Advance(20 * 24 * time.Hour)
+	e.mustSync()
+	e.mustSync()
+	// The old delete is reconciled: nothing resurrected on A, B's copy
+	// detached (the delete's age is unknown), the live record still syncs.
+	if n := len(e.a.List("Task")); n != 1 {
+		t.Fatalf("A holds %d records, want 1", n)
+	}
+	_ = e.a.Update("Task", keep, connector.Fields{"Subject": "kept"})
+	e.mustSync()
+	var names []string
+	for _, r := range e.b.List("task") {
+		names = append(names, r.Fields["name"].(string))
+	}
+	if strings.Join(names, ",") != "kept,gone" && strings.Join(names, ",") != "gone,kept" {
+		t.Fatalf("B holds %v", names)
+	}
+}
+
+func TestMatchingLinksInsteadOfCreating(t *testing.T) {
+	def := &syncer.Definition{
+		Name: "contacts",
+		Fields: []syncer.Field{
+			{Name: "first", A: "FirstName", B: "givenName"},
+			{Name: "last", A: "LastName", B: "surname"},
+			{Name: "email", A: "Email", B: "email"},
+			{Name: "phone", A: "Phone", B: "phone"},
+		},
+		A: syncer.SideRules{Email: "Email", FirstName: "FirstName", LastName: "LastName", Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever}},
+		B: syncer.SideRules{Email: "email", FirstName: "givenName", LastName: "surname", Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever}},
+	}
+	e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+	e.a.Create("Task", connector.Fields{"FirstName": "Åsa", "LastName": "Öberg", "Email": "ASA@example.com"})
+	e.a.Create("Task", connector.Fields{"FirstName": "José", "LastName": "Núñez", "Phone": "1"})
+	e.a.Create("Task", connector.Fields{"FirstName": "Kim", "LastName": "Lee"})
+	e.a.Create("Task", connector.Fields{"FirstName": "Kim", "LastName": "Lee", "Email": "other@example.com"})
+	e.clock.Advance(time.Minute)
+	e.b.Create("task", connector.Fields{"givenName": "Asa", "surname": "Oberg", "email": "asa@example.com", "phone": "555"})
+	e.b.Create("task", connector.Fields{"givenName": "jose", "surname": "NUNEZ"})
+	e.b.Create("task", connector.Fields{"givenName": "Kim", "surname": "Lee"})
+	e.mustSync()
+	if n := len(e.b.List("task")); n != 3 {
+		t.Fatalf("B holds %d records, want 3 (2 matched, 1 in review)", n)
+	}
+	qs := e.quarantine()
+	if len(qs) != 3 {
+		t.Fatalf("the Kim Lees (two on A, one on B) must all go to review, got %+v", qs)
+	}
+	for _, q := range qs {
+		if !strings.Contains(q.Error, "ambiguous match") {
+			t.Fatalf("review reason: %q", q.Error)
+		}
+	}
+	for _, r := range e.a.List("Task") {
+		if r.Fields["Email"] == "ASA@example.com" && r.Fields["Phone"] != "555" {
+			t.Fatalf("matched pair did not merge: %v", r.Fields)
+		}
+	}
+}
+
+func setEnabledAt(t *testing.T, e *env, at time.Time) {
+	t.Helper()
+	ctx := t.Context()
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		s, err := tx.GetStream(ctx, e.org.ID, e.stream.ID)
+		if err != nil {
+			return err
+		}
+		s.EnabledAt = at
+		e.stream = s
+		return tx.UpdateStream(ctx, s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,576 @@
+package syncer_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/memory"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/store/memstore"
+	"github.com/crmsync/crmsync/internal/syncer"
+)
+
+// The simulation: random histories of creates, updates and deletes on both
+// sides, with failures injected between any two steps of a run, checked
+// after the system settles. A failing history prints its seed; replay it
+// with -sim.seed=N.
+var (
+	simN    = flag.Int("sim.n", 0, "histories to simulate (default $CRMSYNC_SIM_HISTORIES or 10000; 300 with -short)")
+	simSeed = flag.Uint64("sim.seed", 0, "replay one history by its seed")
+)
+
+func simCount(t *testing.T, def int) int {
+	if *simN > 0 {
+		return *simN
+	}
+	if v, err := strconv.Atoi(os.Getenv("CRMSYNC_SIM_HISTORIES")); err == nil && v > 0 {
+		return v
+	}
+	if testing.Short() {
+		return 300
+	}
+	return def
+}
+
+// TestSimulation is the engine's deterministic simulation on the in-memory
+// store (which passes the same store suite as SQLite and PostgreSQL).
+func TestSimulation(t *testing.T) {
+	if *simSeed != 0 {
+		runHistory(t, *simSeed, memstore.New(memstore.Config{}))
+		return
+	}
+	n := simCount(t, 10000)
+	base := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("CRMSYNC_SIM_BASE_SEED"), 10, 64); err == nil {
+		base = v
+	}
+	t.Logf("simulating %d histories from base seed %d", n, base)
+	for i := 0; i < n; i++ {
+		seed := base + uint64(i)
+		ok := t.Run("", func(t *testing.T) { runHistory(t, seed, memstore.New(memstore.Config{})) })
+		if !ok {
+			t.Fatalf("history failed; replay with: go test ./internal/syncer -run 'TestSimulation$' -sim.seed=%d -v", seed)
+		}
+	}
+}
+
+type write struct {
+	seq   int
+	value any
+}
+
+type wkey struct {
+	side  store.Side
+	id    string
+	field string // mapping name
+}
+
+// history is the model of what users did.
+type history struct {
+	t        testing.TB
+	r        *rand.Rand
+	e        *env
+	seq      int
+	writes   map[wkey]write
+	deletes  []expectDelete
+	expired  bool
+	skipped  bool
+	settings map[string]any
+	log      []string
+}
+
+type expectDelete struct {
+	side       store.Side
+	id, other  string
+	at         time.Time
+	propagates syncer.DeletePolicy
+}
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+var (
+	namesPool   = []string{"Call Ana", "Email Björn", "Send quote", "Renewal", "Demo follow-up", "Ölands visit"}
+	statusA     = []any{"Not Started", "Completed", "In Progress"} // In Progress is outside the map
+	statusB     = []any{"Open", "Complete", "Waiting"}             // Waiting is outside the map
+	priorityA   = []any{"Normal", "High", "Low"}                   // Low is outside the map
+	priorityB   = []any{"Normal", "High"}
+	duePool     = []any{"2026-11-02", "2026-11-03", "2026-12-24", nil}
+	detailsPool = []any{"", "call back", "bring contract", "ça va", nil}
+)
+
+// value draws a value a user of side s might type into field f.
+func (h *history) value(s store.Side, f string) any {
+	r := h.r
+	switch f {
+	case "name":
+		if r.IntN(25) == 0 {
+			return strings.Repeat("long name ", 10) // too long for A: quarantined
+		}
+		return pick(r, namesPool) + " " + strconv.Itoa(r.IntN(3))
+	case "status":
+		if s == store.SideA {
+			return pick(r, statusA)
+		}
+		return pick(r, statusB)
+	case "priority":
+		if s == store.SideA {
+			return pick(r, priorityA)
+		}
+		return pick(r, priorityB)
+	case "due":
+		return pick(r, duePool)
+	case "details":
+		return pick(r, detailsPool)
+	case "hours":
+		return float64(r.IntN(4))
+	case "owner_note":
+		return pick(r, []any{"a", "b", "c"})
+	case "flag":
+		return r.IntN(2) == 0
+	}
+	panic(f)
+}
+
+func (h *history) sys(s store.Side) *memory.System {
+	if s == store.SideA {
+		return h.e.a
+	}
+	return h.e.b
+}
+
+func fieldName(def *syncer.Definition, s store.Side, name string) string {
+	for _, f := range def.Fields {
+		if f.Name == name {
+			if s == store.SideA {
+				return f.A
+			}
+			return f.B
+		}
+	}
+	panic(name)
+}
+
+func objectOf(s store.Side) string {
+	if s == store.SideA {
+		return "Task"
+	}
+	return "task"
+}
+
+// canon is the normalised form of a user's value, as the engine compares.
+func canon(def *syncer.Definition, name string, v any) any {
+	if s, ok := v.(string); ok && s == "" {
+		return nil
+	}
+	return v
+}
+
+func (h *history) create(s store.Side) {
+	fields := map[string]any{}
+	for _, f := range h.e.def.Fields {
+		if h.r.IntN(3) > 0 {
+			fields[f.Name] = h.value(s, f.Name)
+		}
+	}
+	out := connector.Fields{}
+	for name, v := range fields {
+		out[fieldName(h.e.def, s, name)] = v
+	}
+	id := h.sys(s).Create(objectOf(s), out)
+	for name, v := range fields {
+		h.seq++
+		h.writes[wkey{s, id, name}] = write{seq: h.seq, value: canon(h.e.def, name, v)}
+	}
+	h.log = append(h.log, fmt.Sprintf("create %s %s %v", s, id, out))
+}
+
+func (h *history) update(s store.Side) {
+	recs := h.sys(s).List(objectOf(s))
+	if len(recs) == 0 {
+		return
+	}
+	rec := pick(h.r, recs)
+	fields := map[string]any{}
+	for n := 1 + h.r.IntN(2); n > 0; n-- {
+		f := pick(h.r, h.e.def.Fields)
+		fields[f.Name] = h.value(s, f.Name)
+	}
+	out := connector.Fields{}
+	for name, v := range fields {
+		out[fieldName(h.e.def, s, name)] = v
+	}
+	if err := h.sys(s).Update(objectOf(s), rec.ID, out); err != nil {
+		h.t.Fatalf("user update: %v", err)
+	}
+	for name, v := range fields {
+		if canonOf(rec.Fields[fieldName(h.e.def, s, name)]) == canon(h.e.def, name, v) {
+			continue // the value it had: no change, no write to keep
+		}
+		h.seq++
+		h.writes[wkey{s, rec.ID, name}] = write{seq: h.seq, value: canon(h.e.def, name, v)}
+	}
+	h.log = append(h.log, fmt.Sprintf("update %s %s %v", s, rec.ID, out))
+}
+
+func (h *history) remove(s store.Side) {
+	recs := h.sys(s).List(objectOf(s))
+	if len(recs) == 0 {
+		return
+	}
+	rec := pick(h.r, recs)
+	var ls map[string]store.Link
+	err := h.e.store.Read(context.Background(), func(tx store.Tx) error {
+		var err error
+		ls, err = tx.GetLinks(context.Background(), h.e.stream.ID, s, []string{rec.ID})
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if l, ok := ls[rec.ID]; ok {
+		other := l.BID
+		if s == store.SideB {
+			other = l.AID
+		}
+		pol := h.e.def.A.Delete
+		if s == store.SideB {
+			pol = h.e.def.B.Delete
+		}
+		h.deletes = append(h.deletes, expectDelete{side: s, id: rec.ID, other: other, at: h.e.clock.Now(), propagates: pol})
+	}
+	if err := h.sys(s).Delete(objectOf(s), rec.ID); err != nil {
+		h.t.Fatal(err)
+	}
+	h.log = append(h.log, fmt.Sprintf("delete %s %s", s, rec.ID))
+}
+
+// faultySync runs the stream with one random failure switched on.
+func (h *history) faultySync() {
+	r := h.r
+	s := h.sys(pick(r, []store.Side{store.SideA, store.SideB}))
+	kind := r.IntN(7)
+	switch kind {
+	case 0:
+		s.SetFaults(memory.Faults{FailWriteN: 1 + r.IntN(3)})
+	case 1:
+		s.SetFaults(memory.Faults{CrashAfterWriteN: 1 + r.IntN(3)})
+	case 2:
+		bad := r.IntN(3)
+		n := 0
+		s.SetFaults(memory.Faults{FailRecord: func(string, connector.Write) error {
+			n++
+			if n%3 == bad {
+				return memory.ErrInjected
+			}
+			return nil
+		}})
+	case 3:
+		s.SetFaults(memory.Faults{FailChangesN: 1 + r.IntN(4)})
+	case 4:
+		k := 1 + r.IntN(12)
+		n := 0
+		h.e.store.setFail(func() bool { n++; return n == k })
+	}
+	_, err := h.e.sync()
+	h.log = append(h.log, fmt.Sprintf("sync with fault %d: %v", kind, err))
+	h.e.a.SetFaults(memory.Faults{})
+	h.e.b.SetFaults(memory.Faults{})
+	h.e.store.setFail(nil)
+}
+
+func runHistory(t *testing.T, seed uint64, st store.Store) {
+	r := rnd(seed)
+	delModes := []syncer.DeletePolicy{{Mode: syncer.DeletePropagate}, {Mode: syncer.DeleteNever}, {Mode: syncer.DeleteWithin, Days: 1}}
+	def := taskDef(syncer.ConflictMode(r.IntN(3)), pick(r, delModes), pick(r, delModes), syncer.CreatePolicy(r.IntN(2)))
+	settings := map[string]any{"sync_flag": r.IntN(2) == 0}
+	e := newEnv(t, st, def, settings)
+	h := &history{t: t, r: r, e: e, writes: map[wkey]write{}, settings: settings}
+	defer func() {
+		if t.Failed() {
+			t.Logf("seed %d, policies: conflict=%d delA=%+v delB=%+v createB=%d settings=%v", seed, def.Conflict, def.A.Delete, def.B.Delete, def.B.Create, settings)
+			for _, l := range h.log {
+				t.Log(l)
+			}
+			for _, c := range e.conflicts() {
+				t.Logf("conflict %s/%s %s a=%s b=%s winner=%s (%s)", c.AID, c.BID, c.Field, c.AValue, c.BValue, c.Winner, c.Reason)
+			}
+			for _, r := range e.a.List("Task") {
+				t.Logf("final A %s %v", r.ID, r.Fields)
+			}
+			for _, r := range e.b.List("task") {
+				t.Logf("final B %s key=%s %v", r.ID, r.Key, r.Fields)
+			}
+		}
+	}()
+	// Some records exist before sync is enabled.
+	for n := r.IntN(4); n > 0; n-- {
+		h.create(pick(r, []store.Side{store.SideA, store.SideB}))
+	}
+	e.clock.Advance(time.Minute)
+	if err := e.store.InTx(context.Background(), func(tx store.Tx) error {
+		s, err := tx.GetStream(context.Background(), e.org.ID, e.stream.ID)
+		if err != nil {
+			return err
+		}
+		s.EnabledAt = e.clock.Now()
+		e.stream = s
+		return tx.UpdateStream(context.Background(), s)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	steps := 10 + r.IntN(25)
+	for i := 0; i < steps; i++ {
+		e.clock.Advance(time.Duration(1+r.IntN(90)) * time.Second)
+		side := pick(r, []store.Side{store.SideA, store.SideB})
+		switch op := r.IntN(20); {
+		case op < 4:
+			h.create(side)
+		case op < 10:
+			h.update(side)
+		case op < 12:
+			h.remove(side)
+		case op < 15:
+			_, err := e.sync()
+			h.log = append(h.log, fmt.Sprintf("sync: %v", err))
+		case op < 19:
+			h.faultySync()
+		case op < 20:
+			if r.IntN(2) == 0 {
+				h.sys(side).ExpireCursors()
+				h.expired = true
+				h.log = append(h.log, "expire cursors "+string(side))
+			} else {
+				e.clock.Advance(49 * time.Hour)
+				h.skipped = true
+				h.log = append(h.log, "two days pass")
+			}
+		}
+	}
+	h.settle()
+	h.check()
+}
+
+// settle runs the stream until a run finds nothing to do.
+func (h *history) settle() {
+	for i := 0; i < 6; i++ {
+		h.e.clock.Advance(time.Second)
+		run, err := h.e.sync()
+		if err != nil {
+			h.t.Fatalf("settling run %d failed: %v", i, err)
+		}
+		h.log = append(h.log, fmt.Sprintf("settle: %+v", run.Counts))
+		if i > 0 && run.Counts.Created+run.Counts.Updated+run.Counts.Deleted == 0 {
+			return
+		}
+	}
+	h.t.Fatalf("the system did not settle in 6 runs")
+}
+
+func (h *history) check() {
+	t, e := h.t, h.e
+	if n := e.pending(); n != 0 {
+		t.Fatalf("%d records still pending after settling", n)
+	}
+	as, bs := e.a.List("Task"), e.b.List("task")
+	liveA, liveB := map[string]connector.Record{}, map[string]connector.Record{}
+	var aIDs []string
+	for _, r := range as {
+		liveA[r.ID] = r
+		aIDs = append(aIDs, r.ID)
+	}
+	for _, r := range bs {
+		liveB[r.ID] = r
+	}
+	links := e.links(aIDs)
+	linkedB := map[string]string{}
+	for _, l := range links {
+		if _, ok := liveB[l.BID]; !ok {
+			t.Fatalf("link %s-%s points at a missing B record", l.AID, l.BID)
+		}
+		if prev, dup := linkedB[l.BID]; dup {
+			t.Fatalf("B record %s linked twice (%s, %s)", l.BID, prev, l.AID)
+		}
+		linkedB[l.BID] = l.AID
+	}
+	quarantined := map[string]bool{}
+	for _, q := range e.quarantine() {
+		quarantined[string(q.Side)+q.RecordID] = true
+	}
+	// Tombstoned records are detached on purpose (a delete not synced).
+	tomb := func(s store.Side, id string) bool {
+		var ts map[string]store.Tombstone
+		_ = e.store.Read(context.Background(), func(tx store.Tx) error {
+			var err error
+			ts, err = tx.GetTombstones(context.Background(), e.stream.ID, s, []string{id})
+			return err
+		})
+		return len(ts) > 0
+	}
+	// No duplicates: a record the stream created names its origin in its
+	// key, and is linked to exactly that origin.
+	for side, recs := range map[store.Side]map[string]connector.Record{store.SideA: liveA, store.SideB: liveB} {
+		for _, r := range recs {
+			if r.Key == "" || tomb(side, r.ID) || quarantined[string(side)+r.ID] {
+				continue
+			}
+			prefix := "crmsync:" + e.stream.ID + ":" + string(side.Other()) + ":"
+			origin, ok := strings.CutPrefix(r.Key, prefix)
+			if !ok {
+				t.Fatalf("record %s has foreign key %q", r.ID, r.Key)
+			}
+			if side == store.SideB {
+				if linkedB[r.ID] != origin {
+					t.Fatalf("B record %s (from A %s) is linked to %q: duplicate", r.ID, origin, linkedB[r.ID])
+				}
+			} else if l, ok := links[r.ID]; !ok || l.BID != origin {
+				t.Fatalf("A record %s (from B %s) is not linked to its origin: duplicate", r.ID, origin)
+			}
+		}
+	}
+	for id, r := range liveA {
+		if _, ok := links[id]; !ok && !quarantined["a"+id] && !tomb(store.SideA, id) {
+			t.Fatalf("A record %s %v is not synced", id, r.Fields)
+		}
+	}
+	for id, r := range liveB {
+		if _, ok := linkedB[id]; ok || quarantined["b"+id] || tomb(store.SideB, id) {
+			continue
+		}
+		if e.def.B.Create == syncer.CreateAfterEnable && r.Created.Before(e.stream.EnabledAt) {
+			continue // SPEC T3: existed before enabling, never pushed
+		}
+		t.Fatalf("B record %s %v is not synced", id, r.Fields)
+	}
+	conflicts := e.conflicts()
+	lost := func(aID, field string, s store.Side, v any) bool {
+		for _, c := range conflicts {
+			if c.AID != aID || c.Field != field || c.Winner == s {
+				continue
+			}
+			raw := c.AValue
+			if s == store.SideB {
+				raw = c.BValue
+			}
+			var got any
+			_ = json.Unmarshal(raw, &got)
+			if got == v {
+				return true
+			}
+		}
+		return false
+	}
+	for _, l := range links {
+		if quarantined["a"+l.AID] || quarantined["b"+l.BID] {
+			continue
+		}
+		ra, rb := liveA[l.AID], liveB[l.BID]
+		for _, f := range e.def.Fields {
+			if f.Condition != "" && h.settings[f.Condition] != true {
+				continue
+			}
+			va, vb := canonOf(ra.Fields[f.A]), canonOf(rb.Fields[f.B])
+			heldA, heldB := unmapped(f, store.SideA, va), unmapped(f, store.SideB, vb)
+			// Unmapped values are never overwritten.
+			for s, v := range map[store.Side]any{store.SideA: va, store.SideB: vb} {
+				id := l.AID
+				if s == store.SideB {
+					id = l.BID
+				}
+				if w, ok := h.writes[wkey{s, id, f.Name}]; ok && unmapped(f, s, w.value) && v != w.value {
+					t.Fatalf("%s field %s of %s: unmapped value %v was overwritten with %v", s, f.Name, id, w.value, v)
+				}
+			}
+			if f.Dir != syncer.Both || heldA || heldB {
+				continue
+			}
+			if want := mapped(f, va); want != vb {
+				t.Fatalf("pair %s/%s field %s differs: a=%v b=%v", l.AID, l.BID, f.Name, va, vb)
+			}
+			// The latest value a user wrote is current, or a kept loser.
+			wa, okA := h.writes[wkey{store.SideA, l.AID, f.Name}]
+			wb, okB := h.writes[wkey{store.SideB, l.BID, f.Name}]
+			switch {
+			case okA && (!okB || wa.seq > wb.seq):
+				if wa.value != va && !lost(l.AID, f.Name, store.SideA, wa.value) && !unmapped(f, store.SideA, wa.value) {
+					t.Fatalf("A %s field %s: the user's %v is neither current (%v) nor a conflict loser", l.AID, f.Name, wa.value, va)
+				}
+			case okB:
+				if wb.value != vb && !lost(l.AID, f.Name, store.SideB, wb.value) && !unmapped(f, store.SideB, wb.value) {
+					t.Fatalf("B %s field %s: the user's %v is neither current (%v) nor a conflict loser", l.BID, f.Name, wb.value, vb)
+				}
+			}
+		}
+	}
+	// Deletes obey the policy.
+	for _, d := range h.deletes {
+		live := liveB
+		if d.side == store.SideB {
+			live = liveA
+		}
+		_, alive := live[d.other]
+		switch d.propagates.Mode {
+		case syncer.DeletePropagate:
+			if alive {
+				t.Fatalf("%s delete of %s did not reach %s", d.side, d.id, d.other)
+			}
+		case syncer.DeleteNever:
+			if !alive && !h.deletedByUser(d.side.Other(), d.other) {
+				t.Fatalf("%s delete of %s reached %s, but deletes are not synced", d.side, d.id, d.other)
+			}
+		case syncer.DeleteWithin:
+			if !h.expired && !h.skipped && alive {
+				t.Fatalf("%s delete of %s within the window did not reach %s", d.side, d.id, d.other)
+			}
+		}
+	}
+}
+
+func (h *history) deletedByUser(s store.Side, id string) bool {
+	for _, l := range h.log {
+		if l == fmt.Sprintf("delete %s %s", s, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func canonOf(v any) any {
+	if s, ok := v.(string); ok && s == "" {
+		return nil
+	}
+	return v
+}
+
+func unmapped(f syncer.Field, s store.Side, v any) bool {
+	if f.Values == nil || v == nil {
+		return false
+	}
+	for _, p := range f.Values {
+		if (s == store.SideA && p.A == v) || (s == store.SideB && p.B == v) {
+			return false
+		}
+	}
+	return true
+}
+
+func mapped(f syncer.Field, va any) any {
+	if f.Values == nil || va == nil {
+		return va
+	}
+	for _, p := range f.Values {
+		if p.A == va {
+			return p.B
+		}
+	}
+	return nil
+}
