@@ -336,6 +336,7 @@ func TestServe(t *testing.T) {
 			addr := make(chan string, 1)
 			a.onListen = func(s string) { addr <- s }
 			backend := &stubBackend{}
+			a.startBackend = nil // serve without a queue, unless stubbed below
 			if tt.backend {
 				a.startBackend = func(ctx context.Context, env BackendEnv) (Backend, error) {
 					if env.DB == nil || env.DB.Kind != hubdb.KindSQLite || env.DB.SQL == nil || env.Registry == nil || env.Config.Workers != 4 {

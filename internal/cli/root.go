@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -62,6 +63,9 @@ type app struct {
 	startBackend StartBackend
 	// onListen, when set, learns serve's listening address (tests).
 	onListen func(addr string)
+	// demoActivity is how often demo edits one side by itself; zero means
+	// demoActivityEvery (tests lengthen it so the data holds still).
+	demoActivity time.Duration
 	// setDefaultLogger makes the logger slog's default, for code that logs
 	// through slog.Default; off in tests, which run apps side by side.
 	setDefaultLogger bool
@@ -73,9 +77,8 @@ func newApp(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *ap
 		stdout:    stdout,
 		stderr:    stderr,
 		log:       slog.New(slog.DiscardHandler),
-		// The job queue plugs in here once internal/job exists, e.g.
-		// startBackend: startJobs,
-		startBackend: nil,
+		// The job queue and the sync engine (backend.go).
+		startBackend: startJobs,
 	}
 }
 
@@ -104,6 +107,7 @@ CRMSYNC_SECRET_KEY only.`,
 		a.versionCmd(),
 		a.migrateCmd(),
 		a.serveCmd(),
+		a.demoCmd(),
 		a.orgCmd(),
 		a.userCmd(),
 		a.tokenCmd(),

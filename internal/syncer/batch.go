@@ -224,7 +224,7 @@ func (b *batch) linked(it *item, l store.Link, recovered bool) {
 		b.deleted(it, l, delA, delB, ra, rb)
 		return
 	}
-	res, err := r.def.merge(r.settings, bs, va, vb, recovered)
+	res, err := r.def.merge(r.settings, bs, va, vb, recovered, b.now)
 	if err != nil {
 		var bf *badField
 		if errors.As(err, &bf) {
@@ -581,17 +581,44 @@ func (b *batch) create(it *item) {
 // commitIntents stores, before any write goes out, the values each update
 // is about to write, so that after a crash the next merge recognises them
 // as ours and not as a user's edit.
+//
+// The conflicts those writes settle are recorded here too: once the loser's
+// value may be overwritten, its record must already exist.
 func (b *batch) commitIntents(ctx context.Context) error {
 	var ls []store.Link
+	var items []*item
 	for _, it := range b.items {
 		if it.intent != nil && it.quarantine == nil {
 			ls = append(ls, *it.intent)
+			items = append(items, it)
 		}
 	}
 	if len(ls) == 0 {
 		return nil
 	}
-	return b.r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error { return tx.PutLinks(ctx, ls) })
+	return b.r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.PutLinks(ctx, ls); err != nil {
+			return err
+		}
+		return b.addConflicts(ctx, tx, items)
+	})
+}
+
+// addConflicts records the conflicts of items.
+func (b *batch) addConflicts(ctx context.Context, tx store.Tx, items []*item) error {
+	r := b.r
+	for _, it := range items {
+		for _, c := range it.conflicts {
+			av, _ := json.Marshal(c.a)
+			bv, _ := json.Marshal(c.b)
+			row := &store.Conflict{OrgID: r.st.OrgID, StreamID: r.st.ID, AID: it.link.AID, BID: it.link.BID,
+				Field: c.field, AValue: av, BValue: bv, Winner: c.winner, Reason: c.reason, Created: b.now}
+			if err := tx.AddConflict(ctx, row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // send writes every planned write, side by side, in batches of the
@@ -743,19 +770,14 @@ func (b *batch) commit(ctx context.Context, n int) error {
 				return err
 			}
 		}
+		var late []*item // conflicts not already recorded with an intent
 		for _, it := range b.items {
-			if it.transient || it.quarantine != nil {
-				continue
+			if !it.transient && it.quarantine == nil && it.intent == nil {
+				late = append(late, it)
 			}
-			for _, c := range it.conflicts {
-				av, _ := json.Marshal(c.a)
-				bv, _ := json.Marshal(c.b)
-				row := &store.Conflict{OrgID: r.st.OrgID, StreamID: r.st.ID, AID: it.link.AID, BID: it.link.BID,
-					Field: c.field, AValue: av, BValue: bv, Winner: c.winner, Reason: c.reason, Created: b.now}
-				if err := tx.AddConflict(ctx, row); err != nil {
-					return err
-				}
-			}
+		}
+		if err := b.addConflicts(ctx, tx, late); err != nil {
+			return err
 		}
 		if err := tx.DeletePending(ctx, done); err != nil {
 			return err

@@ -17,6 +17,9 @@ type basePair struct {
 	// I is a write in flight: committed before the remote write, so that
 	// after a crash the merge can tell our own write from a user's edit.
 	I *intent `json:"i,omitempty"`
+	// U marks values never agreed on (a pair recovered after a crash):
+	// any difference between the sides is a conflict.
+	U bool `json:"u,omitempty"`
 }
 
 // intent is the pair a write to Side will make agree.
@@ -24,24 +27,29 @@ type intent struct {
 	Side store.Side `json:"s"`
 	A    any        `json:"a"`
 	B    any        `json:"b"`
+	At   time.Time  `json:"t"`
 }
 
 // settled returns the base a field merges against: the intent's values when
 // the target side holds what was being written (the write happened), the
-// last agreed values otherwise.
-func (bp basePair) settled(va, vb any) basePair {
+// last agreed values otherwise. When the target holds neither and was
+// modified after the intent, a user may have edited it after our write:
+// touched names that side, whose value then counts as changed.
+func (bp basePair) settled(va, vb any, a, b view) (out basePair, touched store.Side) {
 	if bp.I == nil {
-		return bp
+		return bp, ""
 	}
-	held := va
-	want := bp.I.A
+	held, want, mod := va, bp.I.A, a.modified
 	if bp.I.Side == store.SideB {
-		held, want = vb, bp.I.B
+		held, want, mod = vb, bp.I.B, b.modified
 	}
 	if equal(held, want) {
-		return basePair{A: bp.I.A, B: bp.I.B}
+		return basePair{A: bp.I.A, B: bp.I.B}, ""
 	}
-	return basePair{A: bp.A, B: bp.B}
+	if mod.After(bp.I.At) {
+		touched = bp.I.Side
+	}
+	return basePair{A: bp.A, B: bp.B, U: bp.U}, touched
 }
 
 type base map[string]basePair
@@ -101,13 +109,13 @@ type mergeResult struct {
 // unless unknown is set: then both sides count as changed and any
 // difference is a conflict. That is the case of a pair recovered after a
 // crash, whose base was never committed.
-func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown bool) (mergeResult, error) {
+func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown bool, now time.Time) (mergeResult, error) {
 	res := mergeResult{writeA: connector.Fields{}, writeB: connector.Fields{}, base: base{}, intent: base{}}
 	for k, v := range old {
 		f := d.fieldByName(k)
 		na, _ := normalize(f.Type, a.fields[f.A])
 		nb, _ := normalize(f.Type, b.fields[f.B])
-		v = v.settled(na, nb)
+		v, _ = v.settled(na, nb, a, b)
 		res.base[k], res.intent[k] = v, v
 	}
 	for i := range d.Fields {
@@ -124,9 +132,13 @@ func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown
 			return res, &badField{side: store.SideB, field: f.B, err: err}
 		}
 		bp, known := old[f.Name]
-		bp = bp.settled(va, vb)
-		ca, cb := !equal(va, bp.A), !equal(vb, bp.B)
-		if !known && unknown {
+		guess := unknown || bp.U // no agreed base for this field
+		if bp.U {
+			known = false
+		}
+		bp, touched := bp.settled(va, vb, a, b)
+		ca, cb := !equal(va, bp.A) || touched == store.SideA, !equal(vb, bp.B) || touched == store.SideB
+		if !known && guess {
 			ca, cb = !equal(va, vb) || ca, !equal(va, vb) || cb
 		}
 		if !ca && !cb {
@@ -135,28 +147,32 @@ func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown
 		toB, outB, errB := f.convert(store.SideA, va)
 		if outB == converted && equal(toB, vb) {
 			res.base[f.Name] = basePair{A: va, B: vb} // the sides agree
+			res.intent[f.Name] = res.base[f.Name]
 			continue
 		}
 		toA, outA, errA := f.convert(store.SideB, vb)
 		flowAB := ca && f.Dir.allows(store.SideA)
 		flowBA := cb && f.Dir.allows(store.SideB)
+		// A side holding a value outside the value map is never
+		// overwritten, and its value is never written across.
+		heldA := va != nil && outB == unmapped
+		heldB := vb != nil && outA == unmapped
+		var win store.Side
+		var why string
+		if flowAB && flowBA && !heldA && !heldB {
+			// Only the value that wins must convert.
+			win, why = d.winner(a, b)
+			flowAB, flowBA = win == store.SideA, win == store.SideB
+		}
 		if flowAB && outB == invalid {
 			return res, &badField{side: store.SideA, field: f.A, err: errB}
 		}
 		if flowBA && outA == invalid {
 			return res, &badField{side: store.SideB, field: f.B, err: errA}
 		}
-		// A side holding a value outside the value map is never
-		// overwritten, and its value is never written across.
-		heldA := va != nil && outB == unmapped
-		heldB := vb != nil && outA == unmapped
 		origA, origB := va, vb
 		switch {
-		case flowAB && flowBA:
-			if heldA || heldB {
-				break // neither value can replace the other
-			}
-			win, why := d.winner(a, b)
+		case win != "":
 			if win == store.SideA {
 				res.writeB[f.B] = toB
 				vb = toB
@@ -185,11 +201,14 @@ func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown
 			va = toA
 		}
 		res.base[f.Name] = basePair{A: va, B: vb}
+		res.intent[f.Name] = res.base[f.Name]
 		_, wroteA := res.writeA[f.A]
 		_, wroteB := res.writeB[f.B]
 		if wroteA || wroteB {
-			in := res.intent[f.Name]
-			in.I = &intent{Side: store.SideA, A: va, B: vb}
+			// Until the write is known to have happened, the field keeps
+			// its old base (unknown, for a recovered pair).
+			in := basePair{A: bp.A, B: bp.B, U: !known && guess}
+			in.I = &intent{Side: store.SideA, A: va, B: vb, At: now}
 			if wroteB {
 				in.I.Side = store.SideB
 			}

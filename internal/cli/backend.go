@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/crmsync/crmsync/internal/connector/registry"
+	"github.com/crmsync/crmsync/internal/http/api"
+	"github.com/crmsync/crmsync/internal/hubdb"
+	"github.com/crmsync/crmsync/internal/job"
+	"github.com/crmsync/crmsync/internal/syncer"
+	"github.com/crmsync/crmsync/internal/task"
+)
+
+// memorySystems are the process's in-memory systems, one per "memory"
+// connection. They live as long as the process: demo seeds them at each
+// start, and tests seed their own connections' systems.
+var memorySystems registry.MemorySystems
+
+// The in-memory systems. The store keeps one connection per org and
+// system, so the two ends of an in-memory stream need two system names.
+const (
+	// systemMemory is an in-memory CRM: the stand-in for Salesforce until
+	// the Salesforce sandbox lands.
+	systemMemory = registry.SystemMemory
+	// systemMemoryTasks is the hub's reminder task list, held in memory
+	// for now.
+	systemMemoryTasks = "memory-tasks"
+)
+
+// connectors returns the registry of every system this build can sync.
+func connectors() *registry.Registry {
+	r := registry.New()
+	r.Register(systemMemory, memorySystems.Factory)
+	r.Register(systemMemoryTasks, memorySystems.Factory)
+	return r
+}
+
+// definitions returns the stream kinds the engine runs.
+func definitions() []*syncer.Definition {
+	return []*syncer.Definition{task.Definition()}
+}
+
+// startJobs is serve's (and demo's) backend: the sync engine over the
+// connector registry, run by the River queue on the hub's own database.
+// It migrates River's tables and starts the workers and the schedule tick.
+func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
+	if env.DB == nil {
+		return Backend{}, errors.New("cli: start jobs: no database")
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := connectors()
+	engine, err := syncer.New(syncer.Config{
+		Store:       env.DB.Store,
+		Definitions: definitions(),
+		Connectors:  reg.Resolve,
+		Logger:      log.With(slog.String("component", "syncer")),
+	})
+	if err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	cfg := job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store}
+	var q *job.Queue
+	switch env.DB.Kind {
+	case hubdb.KindSQLite:
+		// River shares the store's single writer connection: the queue is
+		// never called from inside a store transaction.
+		q, err = job.NewSQLite(env.DB.SQL, cfg)
+	case hubdb.KindPostgres:
+		q, err = job.NewPostgres(env.DB.Pool, cfg)
+	default:
+		err = fmt.Errorf("unsupported database kind %q", env.DB.Kind)
+	}
+	if err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	if err := q.Migrate(ctx); err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	// Cancelling River's start context would cancel running syncs at once;
+	// serve cancels ctx on SIGINT, so River gets a context of its own and
+	// Backend.Stop shuts it down gracefully, cancelling runs only when the
+	// stop timeout ends.
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "cli: job queue started",
+		slog.String("kind", env.DB.Kind), slog.Int("workers", env.Config.Workers),
+		slog.Any("systems", reg.Systems()))
+	return Backend{Trigger: queueTrigger{q: q}, Stop: q.Stop}, nil
+}
+
+// queueTrigger adapts the queue's SyncNow to the API's SyncTrigger.
+type queueTrigger struct {
+	q *job.Queue
+}
+
+var _ api.SyncTrigger = queueTrigger{}
+
+// SyncNow queues a manual run and returns its River job id. A stream that
+// already has a run queued or running is not an error for the caller: the
+// answer is that run's id, as pressing the button twice starts one run.
+func (t queueTrigger) SyncNow(ctx context.Context, orgID, streamID string) (string, error) {
+	id, err := t.q.SyncNow(ctx, orgID, streamID)
+	if err != nil && !errors.Is(err, job.ErrAlreadyQueued) {
+		return "", err
+	}
+	return strconv.FormatInt(id, 10), nil
+}
