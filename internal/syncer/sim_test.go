@@ -7,16 +7,21 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/memory"
 	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store/memstore"
+	"github.com/crmsync/crmsync/internal/store/postgres"
 	"github.com/crmsync/crmsync/internal/syncer"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // The simulation: random histories of creates, updates and deletes on both
@@ -24,44 +29,149 @@ import (
 // after the system settles. A failing history prints its seed; replay it
 // with -sim.seed=N.
 var (
-	simN    = flag.Int("sim.n", 0, "histories to simulate (default $CRMSYNC_SIM_HISTORIES or 10000; 300 with -short)")
+	simN    = flag.Int("sim.n", 0, "histories each simulation runs (default: $CRMSYNC_SIM_HISTORIES, _SQLITE, _POSTGRES, or 10000, 300, 1000; a 30th with -short)")
 	simSeed = flag.Uint64("sim.seed", 0, "replay one history by its seed")
 )
 
-func simCount(t *testing.T, def int) int {
-	if *simN > 0 {
-		return *simN
-	}
-	if v, err := strconv.Atoi(os.Getenv("CRMSYNC_SIM_HISTORIES")); err == nil && v > 0 {
-		return v
-	}
-	if testing.Short() {
-		return 300
-	}
-	return def
-}
 
 // TestSimulation is the engine's deterministic simulation on the in-memory
 // store (which passes the same store suite as SQLite and PostgreSQL).
 func TestSimulation(t *testing.T) {
-	if *simSeed != 0 {
-		runHistory(t, *simSeed, memstore.New(memstore.Config{}))
-		return
+	simulate(t, "TestSimulation", simCount(t, "CRMSYNC_SIM_HISTORIES", 10000), 2,
+		func(testing.TB) store.Store { return memstore.New(memstore.Config{}) })
+}
+
+// TestSimulationSQLite runs histories on a real SQLite file, all in one
+// database as a hub holds many orgs.
+func TestSimulationSQLite(t *testing.T) {
+	st := openSQLite(t)
+	simulate(t, "TestSimulationSQLite", simCount(t, "CRMSYNC_SIM_SQLITE", 300), 2,
+		func(testing.TB) store.Store { return st })
+}
+
+// TestSimulationPostgres runs histories on a real PostgreSQL schema.
+func TestSimulationPostgres(t *testing.T) {
+	url := testenv.Postgres(t)
+	key := make([]byte, 32)
+	box, _ := secret.NewBox(key)
+	st, err := postgres.Open(context.Background(), url, box)
+	if err != nil {
+		t.Fatal(err)
 	}
-	n := simCount(t, 10000)
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	simulate(t, "TestSimulationPostgres", simCount(t, "CRMSYNC_SIM_POSTGRES", 1000), 8,
+		func(testing.TB) store.Store { return st })
+}
+
+func simCount(t *testing.T, env string, def int) int {
+	if *simN > 0 {
+		return *simN
+	}
+	if v, err := strconv.Atoi(os.Getenv(env)); err == nil && v > 0 {
+		return v
+	}
+	if testing.Short() {
+		return max(1, def/30)
+	}
+	return def
+}
+
+// simulate runs n histories on workers goroutines and stops at the first
+// that fails, printing how to replay it.
+func simulate(t *testing.T, name string, n, workers int, open func(testing.TB) store.Store) {
+	if *simSeed != 0 {
+		n, workers = 1, 1
+	}
 	base := uint64(time.Now().UnixNano())
 	if v, err := strconv.ParseUint(os.Getenv("CRMSYNC_SIM_BASE_SEED"), 10, 64); err == nil {
 		base = v
 	}
-	t.Logf("simulating %d histories from base seed %d", n, base)
+	if *simSeed != 0 {
+		base = *simSeed
+	}
+	t.Logf("simulating %d histories from base seed %d on %d workers", n, base, workers)
+	seeds := make(chan uint64)
+	var (
+		mu     sync.Mutex
+		failed *recorder
+		fseed  uint64
+	)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seed := range seeds {
+				rec := &recorder{TB: t}
+				done := make(chan struct{})
+				go func() { // a failing history ends this goroutine only
+					defer close(done)
+					runHistory(rec, seed, open(rec))
+				}()
+				<-done
+				if rec.Failed() {
+					mu.Lock()
+					if failed == nil {
+						failed, fseed = rec, seed
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
 	for i := 0; i < n; i++ {
-		seed := base + uint64(i)
-		ok := t.Run("", func(t *testing.T) { runHistory(t, seed, memstore.New(memstore.Config{})) })
-		if !ok {
-			t.Fatalf("history failed; replay with: go test ./internal/syncer -run 'TestSimulation$' -sim.seed=%d -v", seed)
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop {
+			break
 		}
+		seeds <- base + uint64(i)
+	}
+	close(seeds)
+	wg.Wait()
+	if failed != nil {
+		for _, l := range failed.log {
+			t.Log(l)
+		}
+		t.Fatalf("history %d failed; replay with: go test ./internal/syncer -run '%s$' -sim.seed=%d -v", fseed, name, fseed)
 	}
 }
+
+// recorder is the testing.TB of one history on its own goroutine: a fatal
+// failure ends that goroutine, and the caller reports it.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	failed bool
+	log    []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Log(args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, fmt.Sprint(args...))
+}
+func (r *recorder) Logf(format string, args ...any) { r.Log(fmt.Sprintf(format, args...)) }
+func (r *recorder) Fail() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed = true
+}
+func (r *recorder) Failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+func (r *recorder) Error(args ...any)                 { r.Fail(); r.Log(args...) }
+func (r *recorder) Errorf(format string, args ...any) { r.Fail(); r.Logf(format, args...) }
+func (r *recorder) FailNow()                          { r.Fail(); runtime.Goexit() }
+func (r *recorder) Fatal(args ...any)                 { r.Error(args...); runtime.Goexit() }
+func (r *recorder) Fatalf(format string, args ...any) { r.Errorf(format, args...); runtime.Goexit() }
 
 type write struct {
 	seq   int
@@ -336,7 +446,7 @@ func (h *history) faultySync() {
 	h.e.store.setFail(nil)
 }
 
-func runHistory(t *testing.T, seed uint64, st store.Store) {
+func runHistory(t testing.TB, seed uint64, st store.Store) {
 	r := rnd(seed)
 	delModes := []syncer.DeletePolicy{{Mode: syncer.DeletePropagate}, {Mode: syncer.DeleteNever}, {Mode: syncer.DeleteWithin, Days: 1}}
 	def := taskDef(syncer.ConflictMode(r.IntN(3)), pick(r, delModes), pick(r, delModes), syncer.CreatePolicy(r.IntN(2)))
