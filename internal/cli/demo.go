@@ -276,8 +276,11 @@ func demoOrg(ctx context.Context, tx store.Tx, created *bool) (store.Org, error)
 
 func demoUser(ctx context.Context, tx store.Tx, o store.Org, email, name string, role store.Role) (store.User, error) {
 	u, err := tx.GetUserByEmail(ctx, o.ID, email)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		return u, err
+	if err == nil {
+		return u, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, fmt.Errorf("get user %s: %w", email, err)
 	}
 	if u, err = api.NewUser(o.ID, email, name, role, ""); err != nil {
 		return store.User{}, err
