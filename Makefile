@@ -19,7 +19,7 @@ test-short:
 lint:
 	$(GO) vet $(PKG)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKG)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKG)
 
 ## bench: the benchmarks whose figures docs/benchmarks.md reports.
 bench:

@@ -53,6 +53,9 @@ type batch struct {
 	tombs   map[store.Side]map[string]store.Tombstone
 	claimed map[store.Side]map[string]bool
 	items   []*item
+	// pendingless marks a batch whose records were never marked pending
+	// (the import fast path): the caller marks the failed ones.
+	pendingless bool
 }
 
 func (r *run) mergeAll(ctx context.Context) error {
@@ -104,10 +107,14 @@ func (r *run) mergeAll(ctx context.Context) error {
 	}
 }
 
-func (r *run) mergeBatch(ctx context.Context, ps []store.Pending) (*batch, error) {
-	b := &batch{r: r, now: r.e.cfg.Now(),
-		links: map[store.Side]map[string]store.Link{}, recs: map[store.Side]map[string]store.Record{},
+func (r *run) newBatch() *batch {
+	return &batch{r: r, now: r.e.cfg.Now(),
+		links: map[store.Side]map[string]store.Link{}, recs: map[store.Side]map[string]store.Record{store.SideA: {}, store.SideB: {}},
 		tombs: map[store.Side]map[string]store.Tombstone{}, claimed: map[store.Side]map[string]bool{store.SideA: {}, store.SideB: {}}}
+}
+
+func (r *run) mergeBatch(ctx context.Context, ps []store.Pending) (*batch, error) {
+	b := r.newBatch()
 	ids := map[store.Side][]string{}
 	for _, p := range ps {
 		ids[p.Side] = append(ids[p.Side], p.RecordID)
@@ -416,10 +423,14 @@ func (b *batch) originGone(ctx context.Context, s store.Side, rec store.Record) 
 		if err != nil {
 			return err
 		}
-		origin = got[id]
+		// Both sides are pulled in full before any merge, so an origin the
+		// mirror does not hold no longer exists (it was deleted before its
+		// first listing reached us).
+		o, seen := got[id]
+		origin = o
 		origin.ID = id
 		_, dead := tombs[id]
-		gone = dead || got[id].Deleted
+		gone = dead || !seen || o.Deleted
 		return nil
 	})
 	return gone, origin, err
@@ -528,6 +539,13 @@ func (b *batch) usable(ctx context.Context, tx store.Tx, s store.Side, cands []s
 
 // create plans the creation of an unlinked record on the other side.
 func (b *batch) create(it *item) {
+	var fields connector.Fields
+	_ = json.Unmarshal(b.recs[it.side][it.id].Fields, &fields)
+	b.createFrom(it, fields)
+}
+
+// createFrom plans the creation of an unlinked record from its fields.
+func (b *batch) createFrom(it *item, fields connector.Fields) {
 	r := b.r
 	s := it.side
 	rec := b.recs[s][it.id]
@@ -540,8 +558,6 @@ func (b *batch) create(it *item) {
 			return // existed before sync was enabled: never pushed
 		}
 	}
-	var fields connector.Fields
-	_ = json.Unmarshal(rec.Fields, &fields)
 	out, bs, err := r.def.createFields(r.settings, s, fields)
 	if err != nil {
 		var bf *badField
@@ -699,6 +715,28 @@ func (b *batch) send(ctx context.Context) error {
 // tombstones, conflicts and quarantine, and clears the pending marks of
 // every settled record — all in one transaction.
 func (b *batch) commit(ctx context.Context, n int) error {
+	var rec store.Run
+	var failed int
+	err := b.r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		rec, failed, err = b.commitTx(ctx, tx, n)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("commit merge: %w", err)
+	}
+	b.r.transient += failed
+	b.r.rec = rec
+	b.r.e.progress(rec)
+	return nil
+}
+
+// commitTx writes the batch's outcome inside tx and returns the run record
+// as it will stand once tx commits, and how many records failed and stay
+// pending. A batch without pending marks (the import fast path) leaves
+// its failed records to the caller. It changes nothing in memory: the
+// store may run it more than once.
+func (b *batch) commitTx(ctx context.Context, tx store.Tx, n int) (store.Run, int, error) {
 	r := b.r
 	var links []store.Link
 	var drop []string
@@ -706,9 +744,10 @@ func (b *batch) commit(ctx context.Context, n int) error {
 	var mirror []store.Record
 	var done []store.Pending
 	var counts store.RunCounts
+	failed := 0
 	for _, it := range b.items {
 		if it.transient {
-			r.transient++
+			failed++
 			continue
 		}
 		done = append(done, it.pend...)
@@ -740,55 +779,49 @@ func (b *batch) commit(ctx context.Context, n int) error {
 		}
 	}
 	rec := r.rec
-	rec.Done += int64(n - r.transient)
+	rec.Done += int64(n - failed)
 	rec.Counts.Created += counts.Created
 	rec.Counts.Updated += counts.Updated
 	rec.Counts.Deleted += counts.Deleted
 	rec.Counts.Conflicts += counts.Conflicts
 	rec.Counts.Quarantined += counts.Quarantined
 	rec.Counts.Skipped += counts.Skipped
-	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.PutRecords(ctx, mirror); err != nil {
-			return err
-		}
-		if err := tx.DeleteLinks(ctx, r.st.ID, drop); err != nil {
-			return err
-		}
-		if err := tx.PutLinks(ctx, links); err != nil {
-			return err
-		}
-		if err := tx.PutTombstones(ctx, tombs); err != nil {
-			return err
-		}
-		for _, it := range b.items {
-			if it.transient || it.quarantine == nil {
-				continue
-			}
-			q := *it.quarantine
-			q.Created, q.Updated = b.now, b.now
-			if err := tx.AddQuarantine(ctx, &q); err != nil {
-				return err
-			}
-		}
-		var late []*item // conflicts not already recorded with an intent
-		for _, it := range b.items {
-			if !it.transient && it.quarantine == nil && it.intent == nil {
-				late = append(late, it)
-			}
-		}
-		if err := b.addConflicts(ctx, tx, late); err != nil {
-			return err
-		}
-		if err := tx.DeletePending(ctx, done); err != nil {
-			return err
-		}
-		return tx.UpdateRun(ctx, rec)
-	})
-	if err != nil {
-		r.transient = 0
-		return fmt.Errorf("commit merge: %w", err)
+	if err := tx.PutRecords(ctx, mirror); err != nil {
+		return rec, failed, err
 	}
-	r.rec = rec
-	r.e.progress(rec)
-	return nil
+	if err := tx.DeleteLinks(ctx, r.st.ID, drop); err != nil {
+		return rec, failed, err
+	}
+	if err := tx.PutLinks(ctx, links); err != nil {
+		return rec, failed, err
+	}
+	if err := tx.PutTombstones(ctx, tombs); err != nil {
+		return rec, failed, err
+	}
+	for _, it := range b.items {
+		if it.transient || it.quarantine == nil {
+			continue
+		}
+		q := *it.quarantine
+		q.Created, q.Updated = b.now, b.now
+		if err := tx.AddQuarantine(ctx, &q); err != nil {
+			return rec, failed, err
+		}
+	}
+	var late []*item // conflicts not already recorded with an intent
+	for _, it := range b.items {
+		if !it.transient && it.quarantine == nil && it.intent == nil {
+			late = append(late, it)
+		}
+	}
+	if err := b.addConflicts(ctx, tx, late); err != nil {
+		return rec, failed, err
+	}
+	if !b.pendingless {
+		if err := tx.DeletePending(ctx, done); err != nil {
+			return rec, failed, err
+		}
+	}
+	return rec, failed, tx.UpdateRun(ctx, rec)
 }
+

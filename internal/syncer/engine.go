@@ -97,7 +97,10 @@ type run struct {
 	// began: then no unlinked record can match there.
 	otherEmpty map[store.Side]bool
 	// gen is each side's reconciliation generation, for mirror rows.
-	gen       map[store.Side]int64
+	gen map[store.Side]int64
+	// pulled marks the sides pulled in this run; fast marks a side whose
+	// new records can be created across as they are pulled.
+	pulled, fast map[store.Side]bool
 	transient int
 }
 
@@ -105,7 +108,8 @@ type run struct {
 // returns the run's record; an error leaves every change pending for the
 // next run.
 func (e *Engine) Run(ctx context.Context, orgID, streamID, trigger string) (store.Run, error) {
-	r := &run{e: e, conn: map[store.Side]connector.Connector{}, gen: map[store.Side]int64{}}
+	r := &run{e: e, conn: map[store.Side]connector.Connector{}, gen: map[store.Side]int64{},
+		pulled: map[store.Side]bool{}, fast: map[store.Side]bool{}}
 	var conns [2]store.Connection
 	err := e.cfg.Store.Read(ctx, func(tx store.Tx) error {
 		var err error
@@ -191,10 +195,13 @@ func (e *Engine) progress(r store.Run) {
 }
 
 func (r *run) execute(ctx context.Context) error {
-	for _, s := range []store.Side{store.SideA, store.SideB} {
+	// Side B first: a first import from A into an empty B then takes the
+	// fast path (see ingest).
+	for _, s := range []store.Side{store.SideB, store.SideA} {
 		if err := r.pull(ctx, s); err != nil {
 			return fmt.Errorf("pull side %s: %w", s, err)
 		}
+		r.pulled[s] = true
 	}
 	return r.mergeAll(ctx)
 }
@@ -230,6 +237,9 @@ func (r *run) pull(ctx context.Context, s store.Side) error {
 		return err
 	})
 	if err != nil {
+		return err
+	}
+	if err := r.checkFast(ctx, s); err != nil {
 		return err
 	}
 	full := strings.HasPrefix(cur.Value, fullPrefix)
@@ -279,6 +289,57 @@ func (r *run) pull(ctx context.Context, s store.Side) error {
 	return nil
 }
 
+// checkFast decides whether side s's new records can be created on the
+// other side as they are pulled, without a pending mark and a second pass:
+// only when the other side, pulled already in this run, holds no record at
+// all, so that nothing can match, link or conflict. This is a first import.
+func (r *run) checkFast(ctx context.Context, s store.Side) error {
+	o := s.Other()
+	r.fast[s] = false
+	if !r.pulled[o] || r.def.side(s).Create == CreateNever {
+		return nil
+	}
+	return r.e.cfg.Store.Read(ctx, func(tx store.Tx) error {
+		some, err := tx.ListRecords(ctx, r.connID(o), r.object(o), "", 1)
+		r.fast[s] = len(some) == 0
+		return err
+	})
+}
+
+// importFast creates the page's new records on the other side and returns
+// the batch to commit with the page, or nil when the page has none.
+func (r *run) importFast(ctx context.Context, s store.Side, recs []connector.Record, rows []store.Record, ids []string, cutoff time.Time) (*batch, error) {
+	b := r.newBatch()
+	b.pendingless = true
+	var links map[string]store.Link
+	err := r.e.cfg.Store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		if links, err = tx.GetLinks(ctx, r.st.ID, s, ids); err != nil {
+			return err
+		}
+		b.tombs[s], err = tx.GetTombstones(ctx, r.st.ID, s, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range recs {
+		_, linked := links[c.ID]
+		_, dead := b.tombs[s][c.ID]
+		if c.Deleted || linked || dead || (!cutoff.IsZero() && c.Modified.Before(cutoff)) {
+			continue
+		}
+		it := &item{pend: []store.Pending{{StreamID: r.st.ID, Side: s, RecordID: c.ID}}, side: s, id: c.ID}
+		b.recs[s][c.ID] = rows[i]
+		b.items = append(b.items, it)
+		b.createFrom(it, c.Fields)
+	}
+	if len(b.items) == 0 {
+		return nil, nil
+	}
+	return b, b.send(ctx)
+}
+
 func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record, cur store.Cursor, cutoff time.Time) error {
 	rules := r.def.side(s)
 	now := r.e.cfg.Now()
@@ -299,6 +360,22 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 		ids = append(ids, c.ID)
 	}
 	cur.Updated = now
+	var fast *batch
+	settled := map[string]bool{} // records the fast path took care of
+	if r.fast[s] {
+		var err error
+		if fast, err = r.importFast(ctx, s, recs, rows, ids, cutoff); err != nil {
+			return err
+		}
+		if fast != nil {
+			for _, it := range fast.items {
+				settled[it.id] = !it.transient
+			}
+		}
+	}
+	start := r.rec
+	start.Counts.Pulled += int64(len(recs))
+	rec := start
 	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.PutRecords(ctx, rows); err != nil {
 			return err
@@ -309,7 +386,7 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 		}
 		ps := make([]store.Pending, 0, len(recs))
 		for _, c := range recs {
-			if _, dead := tombs[c.ID]; dead {
+			if _, dead := tombs[c.ID]; dead || settled[c.ID] {
 				continue
 			}
 			if !cutoff.IsZero() && c.Modified.Before(cutoff) {
@@ -320,12 +397,25 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 		if err := tx.AddPending(ctx, ps); err != nil {
 			return err
 		}
+		rec = start
+		if fast != nil {
+			saved := r.rec
+			r.rec = start
+			rec, _, err = fast.commitTx(ctx, tx, len(fast.items))
+			r.rec = saved
+			if err != nil {
+				return err
+			}
+		}
 		return tx.PutCursor(ctx, cur)
 	})
 	if err != nil {
 		return err
 	}
-	r.rec.Counts.Pulled += int64(len(recs))
+	r.rec = rec
+	if fast != nil {
+		r.e.progress(rec)
+	}
 	return nil
 }
 
