@@ -824,4 +824,3 @@ func (b *batch) commitTx(ctx context.Context, tx store.Tx, n int) (store.Run, in
 	}
 	return rec, failed, tx.UpdateRun(ctx, rec)
 }
-

@@ -101,7 +101,7 @@ type run struct {
 	// pulled marks the sides pulled in this run; fast marks a side whose
 	// new records can be created across as they are pulled.
 	pulled, fast map[store.Side]bool
-	transient int
+	transient    int
 }
 
 // Run runs one stream once: pull both sides, merge, write, commit. It

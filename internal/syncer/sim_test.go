@@ -16,8 +16,8 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/memory"
-	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/secret"
+	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/memstore"
 	"github.com/crmsync/crmsync/internal/store/postgres"
 	"github.com/crmsync/crmsync/internal/syncer"
@@ -32,7 +32,6 @@ var (
 	simN    = flag.Int("sim.n", 0, "histories each simulation runs (default: $CRMSYNC_SIM_HISTORIES, _SQLITE, _POSTGRES, or 10000, 300, 1000; a 30th with -short)")
 	simSeed = flag.Uint64("sim.seed", 0, "replay one history by its seed")
 )
-
 
 // TestSimulation is the engine's deterministic simulation on the in-memory
 // store (which passes the same store suite as SQLite and PostgreSQL).
