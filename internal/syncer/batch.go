@@ -451,6 +451,16 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 		key  string
 	}
 	rules := []rule{{store.MatchExternal, IdempotencyKey(r.st.ID, s, rec.ID)}}
+	if theirs.ExternalID != "" {
+		rules = append(rules, rule{store.MatchExternal, rec.ID}) // their field names my id
+	}
+	var mineExt string
+	if mine.ExternalID != "" {
+		var f connector.Fields
+		if json.Unmarshal(rec.Fields, &f) == nil {
+			mineExt, _ = f[mine.ExternalID].(string) // my field names their id
+		}
+	}
 	if mine.Email != "" && theirs.Email != "" && rec.EmailKey != "" {
 		rules = append(rules, rule{store.MatchEmail, rec.EmailKey})
 	}
@@ -472,7 +482,18 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 				}
 			}
 		}
-		for _, ru := range rules {
+		if mineExt != "" {
+			got, err := tx.GetRecords(ctx, r.connID(o), r.object(o), []string{mineExt})
+			if err != nil {
+				return err
+			}
+			if c, ok := got[mineExt]; ok {
+				if out, err = b.usable(ctx, tx, o, []store.Record{c}); err != nil || len(out) > 0 {
+					return err
+				}
+			}
+		}
+		for i, ru := range rules {
 			found, err := tx.FindRecords(ctx, r.connID(o), r.object(o), ru.kind, ru.key)
 			if err != nil {
 				return err
@@ -484,7 +505,7 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 				continue
 			}
 			if ru.kind == store.MatchExternal {
-				byKey = true
+				byKey = i == 0 // our own idempotency key: a recovered pair
 				return nil
 			}
 			if len(out) > 1 {

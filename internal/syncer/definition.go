@@ -147,6 +147,10 @@ type SideRules struct {
 	// Email, FirstName and LastName name this side's fields used to match
 	// unlinked records; empty names switch that rule off.
 	Email, FirstName, LastName string
+	// ExternalID names this side's field that holds the other side's id of
+	// the same record (a CRM custom field with the mailbox id, say): the
+	// first matching rule, before email and name.
+	ExternalID string
 }
 
 // Definition declares how one kind of stream syncs.

@@ -355,6 +355,9 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 			}
 			row.Fields = raw
 			row.EmailKey, row.NameKey = matchKeys(rules, c.Fields)
+			if ext, _ := c.Fields[rules.ExternalID].(string); row.Key == "" && rules.ExternalID != "" && ext != "" {
+				row.Key = ext // found by the other side's records' ids
+			}
 		}
 		rows = append(rows, row)
 		ids = append(ids, c.ID)

@@ -374,3 +374,39 @@ func setEnabledAt(t *testing.T, e *env, at time.Time) {
 		t.Fatal(err)
 	}
 }
+
+// An external-id field on one side (a CRM custom field holding the mailbox
+// id) links records before any email or name rule is tried.
+func TestMatchingByExternalID(t *testing.T) {
+	def := &syncer.Definition{
+		Name: "contacts",
+		Fields: []syncer.Field{
+			{Name: "last", A: "LastName", B: "surname"},
+			{Name: "phone", A: "Phone", B: "phone"},
+		},
+		A: syncer.SideRules{ExternalID: "Mailbox_Id__c", LastName: "LastName"},
+		B: syncer.SideRules{LastName: "surname", Create: syncer.CreateNever},
+	}
+	e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+	b1 := e.b.Create("task", connector.Fields{"surname": "Lee", "phone": "1"})
+	b2 := e.b.Create("task", connector.Fields{"surname": "Lee"})
+	e.mustSync() // B creates nothing on A: two unlinked mailbox Lees
+	// A CRM record naming b2 as its mailbox twin links there, though its
+	// name alone matches two records (which would go to review).
+	e.a.Create("Task", connector.Fields{"LastName": "Lee", "Mailbox_Id__c": b2, "Phone": "9"})
+	e.clock.Advance(time.Minute)
+	e.mustSync()
+	if n := len(e.b.List("task")); n != 2 {
+		t.Fatalf("B holds %d records, want 2", n)
+	}
+	if qs := e.quarantine(); len(qs) != 0 {
+		t.Fatalf("sent to review: %+v", qs)
+	}
+	got, _ := e.b.Get("task", b2)
+	if got.Fields["phone"] != "9" {
+		t.Fatalf("b2 = %v: the external-id match did not merge", got.Fields)
+	}
+	if first, _ := e.b.Get("task", b1); first.Fields["phone"] != "1" {
+		t.Fatalf("b1 changed: %v", first.Fields)
+	}
+}
