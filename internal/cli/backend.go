@@ -65,18 +65,7 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
-	cfg := job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store}
-	var q *job.Queue
-	switch env.DB.Kind {
-	case hubdb.KindSQLite:
-		// River shares the store's single writer connection: the queue is
-		// never called from inside a store transaction.
-		q, err = job.NewSQLite(env.DB.SQL, cfg)
-	case hubdb.KindPostgres:
-		q, err = job.NewPostgres(env.DB.Pool, cfg)
-	default:
-		err = fmt.Errorf("unsupported database kind %q", env.DB.Kind)
-	}
+	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store})
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
@@ -94,6 +83,19 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 		slog.String("kind", env.DB.Kind), slog.Int("workers", env.Config.Workers),
 		slog.Any("systems", reg.Systems()))
 	return Backend{Trigger: queueTrigger{q: q}, Stop: q.Stop}, nil
+}
+
+// newQueue builds the River queue on the database's own driver.
+func newQueue(db *hubdb.DB, cfg job.Config) (*job.Queue, error) {
+	switch db.Kind {
+	case hubdb.KindSQLite:
+		// River shares the store's single writer connection: the queue is
+		// never called from inside a store transaction.
+		return job.NewSQLite(db.SQL, cfg)
+	case hubdb.KindPostgres:
+		return job.NewPostgres(db.Pool, cfg)
+	}
+	return nil, fmt.Errorf("unsupported database kind %q", db.Kind)
 }
 
 // queueTrigger adapts the queue's SyncNow to the API's SyncTrigger.
