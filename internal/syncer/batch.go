@@ -29,6 +29,8 @@ type item struct {
 	writes     []*write
 	mirror     []store.Record // mirror rows to put on success
 	quarantine *store.Quarantine
+	// repend marks records to merge again (a record found gone).
+	repend []store.Pending
 
 	err       error
 	transient bool
@@ -326,6 +328,21 @@ func (b *batch) deleted(it *item, l store.Link, delA, delB bool, ra, rb store.Re
 		other.Deleted, other.Modified = true, b.now
 		it.mirror = append(it.mirror, other)
 	}
+}
+
+// vanished handles an update refused because the record no longer exists:
+// a delete the change listing has not reported (yet). The record is
+// mirrored as deleted at an unknown time and marked pending again, so that
+// the delete policy settles the pair in this run.
+func (b *batch) vanished(it *item, s store.Side, id string) {
+	rec, ok := b.recs[s][id]
+	if !ok {
+		rec = store.Record{ConnID: b.r.connID(s), Object: b.r.object(s), ID: id, Fields: json.RawMessage("{}")}
+	}
+	rec.Deleted, rec.Modified, rec.Gen = true, time.Time{}, b.r.gen[s]
+	it.writes, it.link, it.conflicts, it.tombs, it.dropLink = nil, nil, nil, nil, ""
+	it.mirror = []store.Record{rec}
+	it.repend = append(it.repend, store.Pending{StreamID: b.r.st.ID, Side: s, RecordID: id})
 }
 
 func (b *batch) quarantine(it *item, s store.Side, id, field string, err error, payload connector.Fields) {
@@ -718,6 +735,10 @@ func (b *batch) send(ctx context.Context) error {
 				b.quarantine(it, w.side, id, field, fmt.Errorf("side %s refused the %s: %w", w.side, w.w.Op, w.res.Err), w.w.Fields)
 				break
 			}
+			if w.w.Op == connector.OpUpdate && errors.Is(w.res.Err, connector.ErrNotFound) {
+				b.vanished(it, w.side, w.w.ID)
+				break
+			}
 			it.err, it.transient = fmt.Errorf("%s %s on side %s: %w", w.w.Op, w.w.ID, w.side, w.res.Err), true
 			break
 		}
@@ -842,6 +863,15 @@ func (b *batch) commitTx(ctx context.Context, tx store.Tx, n int) (store.Run, in
 		if err := tx.DeletePending(ctx, done); err != nil {
 			return rec, failed, err
 		}
+	}
+	var again []store.Pending
+	for _, it := range b.items {
+		if !it.transient {
+			again = append(again, it.repend...)
+		}
+	}
+	if err := tx.AddPending(ctx, again); err != nil {
+		return rec, failed, err
 	}
 	return rec, failed, tx.UpdateRun(ctx, rec)
 }

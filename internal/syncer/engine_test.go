@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -408,5 +409,32 @@ func TestMatchingByExternalID(t *testing.T) {
 	}
 	if first, _ := e.b.Get("task", b1); first.Fields["phone"] != "1" {
 		t.Fatalf("b1 changed: %v", first.Fields)
+	}
+}
+
+// An update refused because the record is gone (a delete the change
+// listing never reported) settles the pair by the delete policy instead of
+// failing every run.
+func TestVanishedRecordFollowsDeletePolicy(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	e.b.SetFaults(memory.Faults{FailRecord: func(_ string, w connector.Write) error {
+		if w.Op == connector.OpUpdate && w.ID == b.ID {
+			return fmt.Errorf("gone: %w", connector.ErrNotFound)
+		}
+		return nil
+	}})
+	_ = e.a.Update("Task", id, connector.Fields{"Subject": "Call again", "Description": "x"})
+	run := e.mustSync()
+	if run.Counts.Deleted != 1 {
+		t.Fatalf("counts %+v: B's vanished copy should propagate its delete to A", run.Counts)
+	}
+	if _, alive := e.a.Get("Task", id); alive {
+		t.Fatal("the A record survives its partner's delete (policy: propagate)")
+	}
+	if n := e.pending(); n != 0 {
+		t.Fatalf("%d records left pending", n)
 	}
 }
