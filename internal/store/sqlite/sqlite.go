@@ -35,6 +35,7 @@ const (
 // Dialect describes SQLite to sqlstore.
 var Dialect = sqlstore.Dialect{
 	Name:              "sqlite",
+	IndexedBy:         true,
 	WriteTx:           sql.TxOptions{},
 	ReadTx:            sql.TxOptions{ReadOnly: true},
 	IsUniqueViolation: isUniqueViolation,

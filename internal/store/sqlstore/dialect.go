@@ -20,6 +20,12 @@ type Dialect struct {
 	// not yet analyzed, such as during a first import. A join with unnest
 	// stays a nested loop of index lookups.
 	ArrayParams bool
+	// IndexedBy makes lookups that must use one index say so (SQLite's
+	// INDEXED BY). SQLite plans without statistics and, given an equality
+	// on a primary key's first column, scans that range rather than use a
+	// secondary index that matches more columns: a lookup by b_id or by a
+	// match key would read every link or record of the stream.
+	IndexedBy bool
 	// WriteTx and ReadTx are the options InTx and Read begin with.
 	WriteTx, ReadTx sql.TxOptions
 	// IsUniqueViolation reports whether err is a unique or primary key
@@ -29,6 +35,14 @@ type Dialect struct {
 	// succeed if run again: a serialization failure, a deadlock, a busy
 	// database. Nil means never.
 	IsRetryable func(err error) bool
+}
+
+// from returns table, with an index hint where the dialect takes one.
+func (d *Dialect) from(table, index string) string {
+	if d.IndexedBy {
+		return table + " INDEXED BY " + index
+	}
+	return table
 }
 
 // rebind rewrites the ? placeholders of q for the dialect. Queries in this

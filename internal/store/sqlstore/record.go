@@ -91,7 +91,7 @@ func (t *tx) FindRecords(ctx context.Context, connID, object string, kind store.
 	if key == "" {
 		return nil, nil
 	}
-	rows, err := t.query(ctx, `SELECT `+recordCols+` FROM records
+	rows, err := t.query(ctx, `SELECT `+recordCols+` FROM `+t.s.d.from("records", "records_"+col)+`
 		WHERE conn_id = ? AND object = ? AND `+col+` = ? AND `+col+` <> '' AND deleted = 0 ORDER BY id`, connID, object, key)
 	return collect(rows, err, "find records", scanRecord)
 }

@@ -149,17 +149,17 @@ func (t *tx) PutLinks(ctx context.Context, ls []store.Link) error {
 
 // GetLinks implements store.Tx.
 func (t *tx) GetLinks(ctx context.Context, streamID string, side store.Side, ids []string) (map[string]store.Link, error) {
-	col := "a_id"
+	col, table := "a_id", "links"
 	switch side {
 	case store.SideA:
 	case store.SideB:
-		col = "b_id"
+		col, table = "b_id", t.s.d.from("links", "links_b")
 	default:
 		return nil, fmt.Errorf("store: get links: unknown side %q", side)
 	}
 	out := make(map[string]store.Link, len(ids))
 	err := t.forIDs(ids, 1, func(c idChunk) error {
-		q, args := c.lookupSQL(linkCols, "links", "stream_id = ?", col, streamID)
+		q, args := c.lookupSQL(linkCols, table, "stream_id = ?", col, streamID)
 		rows, err := t.query(ctx, q, args...)
 		links, err := collect(rows, err, "get links", scanLink)
 		for _, l := range links {

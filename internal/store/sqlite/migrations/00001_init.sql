@@ -126,9 +126,11 @@ CREATE TABLE links (
 	base      TEXT NOT NULL DEFAULT '',
 	created   INTEGER NOT NULL DEFAULT 0,
 	updated   INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (stream_id, a_id),
-	UNIQUE (stream_id, b_id)
+	PRIMARY KEY (stream_id, a_id)
 ) STRICT, WITHOUT ROWID;
+-- Named, so that lookups by b_id can insist on it (INDEXED BY): without
+-- statistics the planner would scan the stream's primary-key range.
+CREATE UNIQUE INDEX links_b ON links (stream_id, b_id);
 
 CREATE TABLE cursors (
 	stream_id TEXT NOT NULL,
