@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -437,4 +438,22 @@ func TestVanishedRecordFollowsDeletePolicy(t *testing.T) {
 	if n := e.pending(); n != 0 {
 		t.Fatalf("%d records left pending", n)
 	}
+}
+
+// Fold runs in every stream's runs at once: it must be safe concurrently.
+func TestFoldConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 2000; j++ {
+				if got := syncer.Fold("  Åsa  ÖBERG "); got != "asa oberg" {
+					t.Errorf("Fold = %q", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -189,12 +189,12 @@ func (f *Field) maxLen(s store.Side) int {
 	return f.MaxLenB
 }
 
-var foldChain = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 // Fold returns s lower-cased, without accents and with spaces collapsed: the
 // form in which names and emails are matched.
 func Fold(s string) string {
-	out, _, err := transform.String(foldChain, s)
+	// A transform chain keeps state: one per call, never shared.
+	chain := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(chain, s)
 	if err != nil {
 		out = s
 	}
