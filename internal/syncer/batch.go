@@ -243,9 +243,24 @@ func (b *batch) linked(it *item, l store.Link, recovered bool) {
 				id, payload = l.BID, vb.fields
 			}
 			b.quarantine(it, bf.side, id, bf.field, err, payload)
-			return
+		} else {
+			b.quarantine(it, store.SideA, l.AID, "", err, nil)
 		}
-		b.quarantine(it, store.SideA, l.AID, "", err, nil)
+		if len(l.Base) == 0 {
+			// A pair just matched or recovered: who is whom is settled even
+			// though a value is not, so the link is kept, with no agreed
+			// value yet (none known at all, for a recovered pair), and the
+			// pair merges once the value is fixed.
+			held := base{}
+			if recovered {
+				for _, f := range r.def.Fields {
+					held[f.Name] = basePair{U: true}
+				}
+			}
+			l.Base, _ = json.Marshal(held)
+			l.Updated = b.now
+			it.link = &l
+		}
 		return
 	}
 	b.apply(it, l, res, va, vb, okA, okB, ra, rb)
@@ -515,6 +530,11 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 			if err != nil {
 				return err
 			}
+			if i > 0 {
+				if found, err = b.notCopies(ctx, tx, o, found); err != nil {
+					return err
+				}
+			}
 			if out, err = b.usable(ctx, tx, o, found); err != nil || len(out) == 0 {
 				if err != nil {
 					return err
@@ -534,6 +554,9 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 			if err != nil {
 				return err
 			}
+			if back, err = b.notCopies(ctx, tx, s, back); err != nil {
+				return err
+			}
 			if back, err = b.usable(ctx, tx, s, back); err != nil {
 				return err
 			}
@@ -545,6 +568,28 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 		return nil
 	})
 	return out, byKey, err
+}
+
+// notCopies drops, from candidates of side s, the records this stream
+// created from another and the records it made a copy of: a copy and its
+// origin belong together (their link may have been lost in a crash) and
+// are never matched to anything else by email or name.
+func (b *batch) notCopies(ctx context.Context, tx store.Tx, s store.Side, recs []store.Record) ([]store.Record, error) {
+	r := b.r
+	out := recs[:0:0]
+	for _, c := range recs {
+		if _, _, ok := parseKey(r.st.ID, c.Key); ok {
+			continue
+		}
+		copies, err := tx.FindRecords(ctx, r.connID(s.Other()), r.object(s.Other()), store.MatchExternal, IdempotencyKey(r.st.ID, s, c.ID))
+		if err != nil {
+			return nil, err
+		}
+		if len(copies) == 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // usable drops candidates that are linked, claimed or tombstoned.
@@ -795,6 +840,9 @@ func (b *batch) commitTx(ctx context.Context, tx store.Tx, n int) (store.Run, in
 		done = append(done, it.pend...)
 		if it.quarantine != nil {
 			counts.Quarantined++
+			if it.link != nil && it.link.AID != "" {
+				links = append(links, *it.link) // a pair kept in review
+			}
 			continue
 		}
 		if it.link != nil && it.link.AID != "" {

@@ -178,6 +178,8 @@ type write struct {
 	// revert marks a write back to the last synced value: not a change the
 	// sync can see, so it proves nothing either way.
 	revert bool
+	// initial marks a value the record was created with.
+	initial bool
 }
 
 type wkey struct {
@@ -300,7 +302,7 @@ func (h *history) create(s store.Side) {
 	id := h.sys(s).Create(objectOf(s), out)
 	for name, v := range fields {
 		h.seq++
-		h.writes[wkey{s, id, name}] = write{seq: h.seq, value: canon(h.e.def, name, v)}
+		h.writes[wkey{s, id, name}] = write{seq: h.seq, value: canon(h.e.def, name, v), initial: true}
 	}
 	h.log = append(h.log, fmt.Sprintf("create %s %s %v", s, id, out))
 }
@@ -335,13 +337,30 @@ func (h *history) update(s store.Side) {
 			continue
 		}
 		h.seq++
-		h.writes[wkey{s, rec.ID, name}] = write{seq: h.seq, value: canon(h.e.def, name, v)}
+		// Emptying a field of a record not linked yet leaves it as if
+		// created empty: to matching, no value.
+		cv := canon(h.e.def, name, v)
+		h.writes[wkey{s, rec.ID, name}] = write{seq: h.seq, value: cv, initial: cv == nil && !h.linked(s, rec.ID)}
 	}
 	h.log = append(h.log, fmt.Sprintf("update %s %s %v", s, rec.ID, out))
 }
 
 // restoresBase reports whether v is the value the engine last agreed on
 // (or was about to write) for this field of a linked record.
+// linked reports whether the record has a link now.
+func (h *history) linked(s store.Side, id string) bool {
+	var ls map[string]store.Link
+	err := h.e.store.Read(context.Background(), func(tx store.Tx) error {
+		var err error
+		ls, err = tx.GetLinks(context.Background(), h.e.stream.ID, s, []string{id})
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(ls) > 0
+}
+
 func (h *history) restoresBase(s store.Side, id, field string, v any) bool {
 	var ls map[string]store.Link
 	err := h.e.store.Read(context.Background(), func(tx store.Tx) error {
@@ -449,12 +468,18 @@ func runHistory(t testing.TB, seed uint64, st store.Store) {
 	r := rnd(seed)
 	delModes := []syncer.DeletePolicy{{Mode: syncer.DeletePropagate}, {Mode: syncer.DeleteNever}, {Mode: syncer.DeleteWithin, Days: 1}}
 	def := taskDef(syncer.ConflictMode(r.IntN(3)), pick(r, delModes), pick(r, delModes), syncer.CreatePolicy(r.IntN(2)))
+	if r.IntN(2) == 0 {
+		// Match unlinked records too: details play the email, the name the
+		// person; their small pools make matches and ambiguities common.
+		def.A.Email, def.B.Email = "Description", "details"
+		def.A.FirstName, def.B.FirstName = "Subject", "name"
+	}
 	settings := map[string]any{"sync_flag": r.IntN(2) == 0}
 	e := newEnv(t, st, def, settings)
 	h := &history{t: t, r: r, e: e, writes: map[wkey]write{}, settings: settings}
 	defer func() {
 		if t.Failed() {
-			t.Logf("seed %d, policies: conflict=%d delA=%+v delB=%+v createB=%d settings=%v", seed, def.Conflict, def.A.Delete, def.B.Delete, def.B.Create, settings)
+			t.Logf("seed %d, policies: conflict=%d delA=%+v delB=%+v createB=%d matching=%v settings=%v", seed, def.Conflict, def.A.Delete, def.B.Delete, def.B.Create, def.A.Email != "", settings)
 			for _, l := range h.log {
 				t.Log(l)
 			}
@@ -670,6 +695,13 @@ func (h *history) check() {
 			// The latest value a user wrote is current, or a kept loser.
 			wa, okA := h.writes[wkey{store.SideA, l.AID, f.Name}]
 			wb, okB := h.writes[wkey{store.SideB, l.BID, f.Name}]
+			if ra.Key == "" && rb.Key == "" {
+				// Two records matched, not one made from the other: with
+				// no base, a field created empty holds no value, and
+				// match-and-merge fills it from the other side (C10).
+				okA = okA && (wa.value != nil || !wa.initial)
+				okB = okB && (wb.value != nil || !wb.initial)
+			}
 			switch {
 			case okA && (!okB || wa.seq > wb.seq):
 				if !wa.revert && wa.value != va && !lost(l.AID, f.Name, store.SideA, wa.value) && !unmapped(f, store.SideA, wa.value) {
