@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/hubdb"
 	"github.com/crmsync/crmsync/internal/job"
+	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/syncer"
 	"github.com/crmsync/crmsync/internal/task"
 )
@@ -31,11 +33,13 @@ const (
 	systemMemoryTasks = "memory-tasks"
 )
 
-// connectors returns the registry of every system this build can sync.
-func connectors() *registry.Registry {
+// connectors returns the registry of every system this build can sync;
+// the hub's own task lists are read from and written to s.
+func connectors(s store.Store) *registry.Registry {
 	r := registry.New()
 	r.Register(systemMemory, memorySystems.Factory)
 	r.Register(systemMemoryTasks, memorySystems.Factory)
+	r.Register(hubtask.SystemName, hubtask.Factory(s))
 	return r
 }
 
@@ -55,7 +59,7 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reg := connectors()
+	reg := connectors(env.DB.Store)
 	engine, err := syncer.New(syncer.Config{
 		Store:       env.DB.Store,
 		Definitions: definitions(),

@@ -69,6 +69,9 @@ type app struct {
 	// setDefaultLogger makes the logger slog's default, for code that logs
 	// through slog.Default; off in tests, which run apps side by side.
 	setDefaultLogger bool
+	// now is the clock of commands that need today's date (task list
+	// --today). Nil means time.Now; tests stub it.
+	now func() time.Time
 }
 
 func newApp(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *app {
@@ -111,6 +114,7 @@ CRMSYNC_SECRET_KEY only.`,
 		a.orgCmd(),
 		a.userCmd(),
 		a.tokenCmd(),
+		a.taskCmd(),
 	)
 	return root
 }

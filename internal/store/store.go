@@ -16,7 +16,27 @@ var (
 	ErrConflict = errors.New("store: already exists")
 	// ErrReadOnly answers a write attempted through a Tx given by Read.
 	ErrReadOnly = errors.New("store: read-only transaction")
+	// ErrInvalid means a value breaks the entity's rules; nothing was
+	// written. The error is an *InvalidError naming the field.
+	ErrInvalid = errors.New("store: invalid value")
 )
+
+// InvalidError names the field whose value a write refused. It wraps
+// ErrInvalid.
+type InvalidError struct {
+	// Field is the field's name as the API and connectors spell it, e.g.
+	// "due".
+	Field string
+	// Reason says what is wrong, for people.
+	Reason string
+}
+
+func (e *InvalidError) Error() string {
+	return "store: invalid " + e.Field + ": " + e.Reason
+}
+
+// Unwrap returns ErrInvalid.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
 
 // Store is the hub's state. Every read and write goes through a transaction.
 //
@@ -178,6 +198,36 @@ type Tx interface {
 	// value deletes the setting.
 	GetSetting(ctx context.Context, orgID, userID, name string) (json.RawMessage, error)
 	PutSetting(ctx context.Context, orgID, userID, name string, value json.RawMessage) error
+
+	// Hub tasks are each user's own reminder tasks. Every method takes or
+	// carries the org and the user: another user's task answers
+	// ErrNotFound, as does a deleted one (but for ListHubTasks with
+	// IncludeDeleted and HubTaskChanges). Create and Update check the
+	// values with ValidateHubTask and answer its ErrInvalid error, writing
+	// nothing. Every create, update and delete stamps the task with the
+	// next Seq of the store, in commit order, so that HubTaskChanges is a
+	// change feed that never skips a change.
+	//
+	// CreateHubTask fills, besides ID and Created (and Modified), an empty
+	// Status with HubTaskOpen and an empty Priority with HubTaskNormal, and
+	// writes them and Seq back. A Key already held by a live task of the
+	// same user answers ErrConflict.
+	CreateHubTask(ctx context.Context, t *HubTask) error
+	GetHubTask(ctx context.Context, orgID, userID, id string) (HubTask, error)
+	// GetHubTaskByKey finds the live task created with the idempotency key.
+	GetHubTaskByKey(ctx context.Context, orgID, userID, key string) (HubTask, error)
+	// UpdateHubTask changes the name, status, priority, due date, details
+	// and related record; a zero Modified is filled with the current time.
+	UpdateHubTask(ctx context.Context, t HubTask) error
+	// DeleteHubTask marks the task deleted and keeps it as a tombstone for
+	// the change feed; its key is free again.
+	DeleteHubTask(ctx context.Context, orgID, userID, id string) error
+	// ListHubTasks lists tasks by due date (undated last), then creation
+	// time, then id.
+	ListHubTasks(ctx context.Context, f HubTaskFilter) ([]HubTask, error)
+	// HubTaskChanges lists the user's tasks, deleted ones included, whose
+	// Seq is above afterSeq, by Seq.
+	HubTaskChanges(ctx context.Context, orgID, userID string, afterSeq int64, limit int) ([]HubTask, error)
 }
 
 // Role is a user's role in their org.

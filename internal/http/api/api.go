@@ -90,6 +90,13 @@ func New(cfg Config) (*API, error) {
 	a.handle("GET /api/v1/audit", admin, a.listAudit)
 	a.handle("GET /api/v1/users", admin, a.listUsers)
 	a.handle("POST /api/v1/users", admin, a.createUser)
+	a.handle("GET /api/v1/tasks", member, a.listTasks)
+	a.handle("POST /api/v1/tasks", member, a.createTask)
+	a.handle("GET /api/v1/tasks/today", member, a.commandCenter)
+	a.handle("GET /api/v1/tasks/{id}", member, a.getTask)
+	a.handle("PATCH /api/v1/tasks/{id}", member, a.updateTask)
+	a.handle("DELETE /api/v1/tasks/{id}", member, a.deleteTask)
+	a.handle("POST /api/v1/tasks/{id}/complete", member, a.completeTask)
 
 	// Anything else under /api/ is a JSON 404, not the mux's plain text.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

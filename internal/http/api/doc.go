@@ -8,10 +8,13 @@
 // quarantine entry answers 404, exactly like one that does not exist. Within
 // the org, a member sees org-wide streams and their own; admin endpoints
 // answer 403 to a member. Every admin action is written to the audit log
-// (SPEC A7).
+// (SPEC A7). Reminder tasks (/api/v1/tasks) are each user's own, admins'
+// included: another user's task answers 404.
 //
-// Errors are JSON: {"error": {"code": "not_found", "message": "..."}}. Lists
-// are {"items": [...]} and take ?limit= (default 50, at most 500).
+// Errors are JSON: {"error": {"code": "not_found", "message": "..."}}; a
+// value the hub refuses answers 422 with code "invalid" and the field named
+// in "field". Lists are {"items": [...]} and take ?limit= (default 50, at
+// most 500).
 //
 // The routes are described by an embedded OpenAPI 3.1 document served at
 // GET /api/v1/openapi.json; a test keeps it and the routes in step.

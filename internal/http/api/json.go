@@ -13,8 +13,8 @@ import (
 )
 
 // Error is an API error as the client sees it; handlers return it to choose
-// the status and code. Any other error becomes 404 (store.ErrNotFound), 409
-// (store.ErrConflict) or 500.
+// the status and code. Any other error becomes 422 (store.ErrInvalid), 404
+// (store.ErrNotFound), 409 (store.ErrConflict) or 500.
 type Error struct {
 	// Status is the HTTP status.
 	Status int `json:"-"`
@@ -22,6 +22,8 @@ type Error struct {
 	Code string `json:"code"`
 	// Message is for people.
 	Message string `json:"message"`
+	// Field names the request field whose value was refused (422).
+	Field string `json:"field,omitempty"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("api: %d %s: %s", e.Status, e.Code, e.Message) }
@@ -46,17 +48,27 @@ func errConflict(msg string) *Error {
 	return &Error{Status: http.StatusConflict, Code: "conflict", Message: msg}
 }
 
+// errInvalid answers a value the request may not set: 422 naming field.
+func errInvalid(field, format string, args ...any) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: field,
+		Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
 func errUnavailable(msg string) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: msg}
 }
 
 // toHTTPError maps any error to what the client is told; internal details
-// stay in the log.
+// stay in the log. A value the store refused (store.InvalidError) is a 422
+// naming the field.
 func toHTTPError(err error) *Error {
 	var e *Error
+	var ie *store.InvalidError
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &ie):
+		return errInvalid(ie.Field, "%s", ie.Reason)
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound("not found")
 	case errors.Is(err, store.ErrConflict):

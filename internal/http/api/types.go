@@ -170,6 +170,63 @@ type CreatedUser struct {
 	Token string `json:"token"`
 }
 
+// Task is one of the caller's reminder tasks.
+type Task struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Status   string `json:"status"`   // "Open" or "Complete"
+	Priority string `json:"priority"` // "Normal" or "High"
+	// Due is the due date, "YYYY-MM-DD"; absent for none.
+	Due         string    `json:"due,omitempty"`
+	Details     string    `json:"details,omitempty"`
+	RelatedType string    `json:"related_type,omitempty"`
+	RelatedID   string    `json:"related_id,omitempty"`
+	Created     time.Time `json:"created,omitzero"`
+	Modified    time.Time `json:"modified,omitzero"`
+}
+
+// CreateTaskRequest is the body of POST /api/v1/tasks. Status defaults to
+// Open, priority to Normal.
+type CreateTaskRequest struct {
+	Name        string `json:"name"`
+	Status      string `json:"status,omitempty"`
+	Priority    string `json:"priority,omitempty"`
+	Due         string `json:"due,omitempty"`
+	Details     string `json:"details,omitempty"`
+	RelatedType string `json:"related_type,omitempty"`
+	RelatedID   string `json:"related_id,omitempty"`
+}
+
+// UpdateTaskRequest is the body of PATCH /api/v1/tasks/{id}: the fields
+// present are set, the others kept; "" clears an optional field.
+type UpdateTaskRequest struct {
+	Name        *string `json:"name,omitempty"`
+	Status      *string `json:"status,omitempty"`
+	Priority    *string `json:"priority,omitempty"`
+	Due         *string `json:"due,omitempty"`
+	Details     *string `json:"details,omitempty"`
+	RelatedType *string `json:"related_type,omitempty"`
+	RelatedID   *string `json:"related_id,omitempty"`
+}
+
+// CommandCenter answers GET /api/v1/tasks/today: the tasks due today and
+// tomorrow in the caller's time zone (SPEC T4).
+type CommandCenter struct {
+	// TimeZone is the zone the days are counted in: the user's, else the
+	// org's.
+	TimeZone string `json:"time_zone"`
+	Today    string `json:"today"`
+	Tomorrow string `json:"tomorrow"`
+	Items    []Task `json:"items"`
+}
+
+func taskOf(h store.HubTask) Task {
+	return Task{
+		ID: h.ID, Name: h.Name, Status: h.Status, Priority: h.Priority, Due: h.Due, Details: h.Details,
+		RelatedType: h.RelatedType, RelatedID: h.RelatedID, Created: h.Created, Modified: h.Modified,
+	}
+}
+
 func orgOf(o store.Org) Org {
 	return Org{ID: o.ID, Name: o.Name, TimeZone: o.TimeZone, Created: o.Created}
 }

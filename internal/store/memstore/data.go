@@ -37,6 +37,18 @@ type data struct {
 	outboxByKey map[string]string
 	outboxDue   map[string]struct{}        // ids of pending messages
 	settings    map[string]json.RawMessage // key(org, user, name)
+
+	hubTasks    map[string]store.HubTask
+	hubTaskKeys map[string]string          // key(org, user, Key) -> id, live tasks only
+	hubTaskSeq  int64                      // the last seq drawn, like MAX(seq) in the SQL stores
+	hubTaskFeed map[string]*[]hubFeedEntry // key(org, user) -> writes by seq
+}
+
+// hubFeedEntry is one write of a hub task; an entry whose seq is no longer
+// the task's was superseded by a later write.
+type hubFeedEntry struct {
+	seq int64
+	id  string
 }
 
 type runEntry struct {
@@ -73,6 +85,9 @@ func (d *data) init() {
 		outboxByKey: map[string]string{},
 		outboxDue:   map[string]struct{}{},
 		settings:    map[string]json.RawMessage{},
+		hubTasks:    map[string]store.HubTask{},
+		hubTaskKeys: map[string]string{},
+		hubTaskFeed: map[string]*[]hubFeedEntry{},
 	}
 }
 

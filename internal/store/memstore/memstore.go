@@ -172,8 +172,9 @@ func del[K comparable, V any](t *tx, m map[K]V, k K) {
 	t.log(func() { m[k] = old })
 }
 
-func conflict(op string) error { return fmt.Errorf("store: %s: %w", op, store.ErrConflict) }
-func notFound(op string) error { return fmt.Errorf("store: %s: %w", op, store.ErrNotFound) }
+func conflict(op string) error        { return fmt.Errorf("store: %s: %w", op, store.ErrConflict) }
+func notFound(op string) error        { return fmt.Errorf("store: %s: %w", op, store.ErrNotFound) }
+func wrap(op string, err error) error { return fmt.Errorf("store: %s: %w", op, err) }
 
 // now is the store's clock at storage precision.
 func (t *tx) now() time.Time { return norm(t.s.now()) }

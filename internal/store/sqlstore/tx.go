@@ -23,6 +23,9 @@ type tx struct {
 	ro   bool
 	done bool
 	sp   int // savepoints taken, for unique names
+	// hubSeq is the last hub task seq this transaction drew, 0 before the
+	// first (see nextHubTaskSeq).
+	hubSeq int64
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -183,6 +183,14 @@ func testReadRejectsWrites(t *testing.T, s store.Store) {
 		{"AddAudit", func(tx store.Tx) error { return tx.AddAudit(ctx, &store.Audit{OrgID: o.ID}) }},
 		{"AddOutbox", func(tx store.Tx) error { return tx.AddOutbox(ctx, &store.OutboxMessage{Key: "k"}) }},
 		{"PutSetting", func(tx store.Tx) error { return tx.PutSetting(ctx, o.ID, "", "n", json.RawMessage(`1`)) }},
+		{"CreateHubTask", func(tx store.Tx) error {
+			return tx.CreateHubTask(ctx, &store.HubTask{OrgID: o.ID, UserID: "u", Name: "n"})
+		}},
+		{"UpdateHubTask", func(tx store.Tx) error {
+			return tx.UpdateHubTask(ctx, store.HubTask{OrgID: o.ID, UserID: "u", ID: "t", Name: "n",
+				Status: store.HubTaskOpen, Priority: store.HubTaskNormal})
+		}},
+		{"DeleteHubTask", func(tx store.Tx) error { return tx.DeleteHubTask(ctx, o.ID, "u", "t") }},
 	}
 	for _, w := range writes {
 		err := s.Read(ctx, func(tx store.Tx) error {
