@@ -75,6 +75,7 @@ type Field struct {
 	Condition string
 	// Seed lets a one-way field fill a record created from the other side:
 	// an imported record gets the value once, later edits there never flow.
+	// The seed ignores Condition, which gates the field's own direction.
 	Seed bool
 }
 

@@ -457,3 +457,27 @@ func TestFoldConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// SPEC T7: with the template not using {{activity_subject}}, the subject
+// does not go hub → CRM, but an imported CRM task still gets its name once.
+func TestSeedIgnoresCondition(t *testing.T) {
+	def := &syncer.Definition{
+		Name: "tasks",
+		Fields: []syncer.Field{
+			{Name: "name", A: "Subject", B: "name", Dir: syncer.BToA, Seed: true, Condition: "subject_template"},
+			{Name: "details", A: "Description", B: "details"},
+		},
+	}
+	e := newEnv(t, memstore.New(memstore.Config{}), def, map[string]any{"subject_template": false})
+	id := e.a.Create("Task", connector.Fields{"Subject": "Call Ana", "Description": "x"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	if b.Fields["name"] != "Call Ana" {
+		t.Fatalf("imported task has no name: %v", b.Fields)
+	}
+	_ = e.b.Update("task", b.ID, connector.Fields{"name": "Renamed in the hub"})
+	e.mustSync()
+	if a, _ := e.a.Get("Task", id); a.Fields["Subject"] != "Call Ana" {
+		t.Fatalf("the subject went hub → CRM with the template off: %v", a.Fields)
+	}
+}

@@ -248,15 +248,16 @@ func (d *Definition) createFields(settings map[string]any, from store.Side, fiel
 	out, bs := connector.Fields{}, base{}
 	for i := range d.Fields {
 		f := &d.Fields[i]
-		if f.Condition != "" && settings[f.Condition] != true {
-			continue
+		seeds := f.Seed && !f.Dir.allows(from)
+		if f.Condition != "" && settings[f.Condition] != true && !seeds {
+			continue // the condition gates the field's flow, not its seed
 		}
 		v, err := normalize(f.Type, fields[f.field(from)])
 		if err != nil {
 			return nil, nil, &badField{side: from, field: f.field(from), err: err}
 		}
 		var to any
-		if f.Dir.allows(from) || f.Seed {
+		if f.Dir.allows(from) || seeds {
 			c, o, err := f.convert(from, v)
 			if o == invalid {
 				return nil, nil, &badField{side: from, field: f.field(from), err: err}
