@@ -89,7 +89,7 @@ type Tx interface {
 	GetTokenByHash(ctx context.Context, hash string) (Token, error)
 	DeleteToken(ctx context.Context, userID, id string) error
 
-	// Connections: one per org and system. Credentials are encrypted at
+	// Connections: one per org, system and user (none for org-wide). Credentials are encrypted at
 	// rest by the store and returned in the clear.
 	CreateConnection(ctx context.Context, c *Connection) error
 	GetConnection(ctx context.Context, orgID, id string) (Connection, error)
@@ -281,10 +281,14 @@ const (
 	ConnDisconnected = "disconnected"
 )
 
-// Connection is an org's link to one external system.
+// Connection is an org's link to one external system: org-wide (the CRM)
+// or one user's own (a mailbox, a task list, a calendar).
 type Connection struct {
-	ID     string
-	OrgID  string
+	ID    string
+	OrgID string
+	// UserID names the user of a personal connection; empty for the org's.
+	// An org has one connection per system and user.
+	UserID string
 	System string // "salesforce", "zoom", "msgraph", "memory", ...
 	Name   string
 	Status string

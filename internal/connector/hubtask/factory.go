@@ -19,8 +19,9 @@ type ConnectionConfig struct {
 }
 
 // Factory returns the registry factory of hub-tasks connections over s:
-// each builds the connector of the user its connection's Config names,
-// after checking that the user belongs to the connection's org.
+// each builds the connector of the connection's user (a personal
+// connection) or of the user its Config names, after checking that the
+// user belongs to the connection's org.
 func Factory(s store.Store) func(ctx context.Context, c store.Connection) (connector.Connector, error) {
 	return func(ctx context.Context, c store.Connection) (connector.Connector, error) {
 		var cfg ConnectionConfig
@@ -29,8 +30,14 @@ func Factory(s store.Store) func(ctx context.Context, c store.Connection) (conne
 				return nil, fmt.Errorf("hubtask: connection %s: config: %w", c.ID, err)
 			}
 		}
+		if c.UserID != "" {
+			if cfg.UserID != "" && cfg.UserID != c.UserID {
+				return nil, fmt.Errorf("hubtask: connection %s belongs to user %s but its config names %s", c.ID, c.UserID, cfg.UserID)
+			}
+			cfg.UserID = c.UserID // a personal connection is its user's list
+		}
 		if cfg.UserID == "" {
-			return nil, fmt.Errorf(`hubtask: connection %s: config needs the list's user: {"user_id": "..."}`, c.ID)
+			return nil, fmt.Errorf(`hubtask: connection %s: neither the connection's user nor its config ({"user_id": "..."}) names the list's user`, c.ID)
 		}
 		err := s.Read(ctx, func(tx store.Tx) error {
 			_, err := tx.GetUser(ctx, c.OrgID, cfg.UserID)

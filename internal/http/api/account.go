@@ -32,7 +32,15 @@ func (a *API) listConnections(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(mapSlice(truncate(conns, limit), connectionOf)))
+	// A member sees the org's connections and their own, never another
+	// user's personal ones.
+	visible := conns[:0:0]
+	for _, x := range conns {
+		if x.UserID == "" || x.UserID == c.user.ID || c.isAdmin() {
+			visible = append(visible, x)
+		}
+	}
+	writeJSON(w, http.StatusOK, listOf(mapSlice(truncate(visible, limit), connectionOf)))
 	return nil
 }
 

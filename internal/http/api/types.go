@@ -42,6 +42,7 @@ type Me struct {
 type Connection struct {
 	ID      string          `json:"id"`
 	System  string          `json:"system"`
+	UserID  string          `json:"user_id,omitempty"` // a personal connection's user
 	Name    string          `json:"name"`
 	Status  string          `json:"status"`
 	Error   string          `json:"error,omitempty"`
@@ -241,7 +242,7 @@ func userOf(u store.User) User {
 
 func connectionOf(c store.Connection) Connection {
 	return Connection{
-		ID: c.ID, System: c.System, Name: c.Name, Status: c.Status, Error: c.Error,
+		ID: c.ID, System: c.System, UserID: c.UserID, Name: c.Name, Status: c.Status, Error: c.Error,
 		Config: rawOrNil(c.Config), Created: c.Created, Updated: c.Updated,
 	}
 }

@@ -16,7 +16,7 @@ type data struct {
 	tokens      map[string]store.Token
 	tokenByHash map[string]string
 	conns       map[string]store.Connection
-	connBySys   map[string]string // key(org, system) -> id
+	connBySys   map[string]string // key(org, system, user) -> id
 	streams     map[string]store.Stream
 	runs        map[string]runEntry
 	streamRuns  map[string]*[]string // stream -> run ids in creation order

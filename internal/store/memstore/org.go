@@ -249,7 +249,7 @@ func (t *tx) CreateConnection(_ context.Context, c *store.Connection) error {
 	}
 	x.Created = t.orNow(x.Created)
 	x.Updated = t.orNow(x.Updated)
-	sk := key(x.OrgID, x.System)
+	sk := key(x.OrgID, x.System, x.UserID)
 	if _, ok := t.d.conns[x.ID]; ok {
 		return conflict(op)
 	}
@@ -317,7 +317,7 @@ func (t *tx) DeleteConnection(_ context.Context, orgID, id string) error {
 		return notFound(op)
 	}
 	del(t, t.d.conns, id)
-	del(t, t.d.connBySys, key(c.OrgID, c.System))
+	del(t, t.d.connBySys, key(c.OrgID, c.System, c.UserID))
 	del(t, t.d.records, id)
 	return nil
 }

@@ -7,14 +7,14 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 )
 
-const connCols = `id, org_id, sys, name, status, config, credentials, error, created, updated`
+const connCols = `id, org_id, sys, user_id, name, status, config, credentials, error, created, updated`
 
 func (t *tx) scanConn(r scanner) (store.Connection, error) {
 	var c store.Connection
 	var config string
 	var sealed []byte
 	var created, updated int64
-	if err := r.Scan(&c.ID, &c.OrgID, &c.System, &c.Name, &c.Status, &config, &sealed, &c.Error, &created, &updated); err != nil {
+	if err := r.Scan(&c.ID, &c.OrgID, &c.System, &c.UserID, &c.Name, &c.Status, &config, &sealed, &c.Error, &created, &updated); err != nil {
 		return c, err
 	}
 	c.Config = jsonRaw(config)
@@ -54,8 +54,8 @@ func (t *tx) CreateConnection(ctx context.Context, c *store.Connection) error {
 		return errorf(op, err)
 	}
 	return t.insertOne(ctx, op,
-		`INSERT INTO connections (`+connCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.OrgID, c.System, c.Name, c.Status, jsonText(c.Config), sealed, c.Error,
+		`INSERT INTO connections (`+connCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.OrgID, c.System, c.UserID, c.Name, c.Status, jsonText(c.Config), sealed, c.Error,
 		micros(c.Created), micros(c.Updated))
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -148,7 +149,7 @@ func testTokens(t *testing.T, s store.Store) {
 }
 
 func testConnections(t *testing.T, s store.Store) {
-	o1, o2 := newOrg(t, s, "one"), newOrg(t, s, "two")
+	o1, o2, o3 := newOrg(t, s, "one"), newOrg(t, s, "two"), newOrg(t, s, "three")
 	secretJSON := []byte(`{"access_token":"00Dxx!AQ0AQPlaintextToken","refresh_token":"5Aep861PlaintextRefresh"}`)
 	c := store.Connection{OrgID: o1.ID, System: "salesforce", Name: "SF", Config: json.RawMessage(`{"base_url":"https://x.my.salesforce.com"}`),
 		Credentials: secretJSON}
@@ -160,9 +161,22 @@ func testConnections(t *testing.T, s store.Store) {
 				return err
 			}
 		}
-		// SPEC: one connection per org and system.
+		// One connection per org, system and user.
 		err := tx.CreateConnection(ctx, &store.Connection{OrgID: o1.ID, System: "salesforce"})
 		wantErr(t, "CreateConnection second salesforce", err, store.ErrConflict)
+		// Personal connections: one per user, beside the org's own.
+		for _, u := range []string{"", "u1", "u2"} {
+			p := &store.Connection{OrgID: o3.ID, System: "salesforce", UserID: u}
+			if err := tx.CreateConnection(ctx, p); err != nil {
+				return fmt.Errorf("connection of user %q: %w", u, err)
+			}
+			got, err := tx.GetConnection(ctx, o3.ID, p.ID)
+			if err != nil || got.UserID != u {
+				t.Fatalf("GetConnection personal = %+v, %v", got, err)
+			}
+		}
+		err = tx.CreateConnection(ctx, &store.Connection{OrgID: o3.ID, System: "salesforce", UserID: "u1"})
+		wantErr(t, "CreateConnection second personal salesforce", err, store.ErrConflict)
 		return nil
 	})
 	if c.Status != store.ConnActive || c.Created.IsZero() || c.Updated.IsZero() {

@@ -43,6 +43,7 @@ CREATE TABLE connections (
 	id          TEXT COLLATE "C" PRIMARY KEY,
 	org_id      TEXT COLLATE "C" NOT NULL,
 	sys         TEXT COLLATE "C" NOT NULL,
+	user_id     TEXT COLLATE "C" NOT NULL DEFAULT '',
 	name        TEXT COLLATE "C" NOT NULL DEFAULT '',
 	status      TEXT COLLATE "C" NOT NULL DEFAULT 'active',
 	config      TEXT COLLATE "C" NOT NULL DEFAULT '',
@@ -50,7 +51,7 @@ CREATE TABLE connections (
 	error       TEXT COLLATE "C" NOT NULL DEFAULT '',
 	created     BIGINT NOT NULL DEFAULT 0,
 	updated     BIGINT NOT NULL DEFAULT 0,
-	UNIQUE (org_id, sys)
+	UNIQUE (org_id, sys, user_id)
 );
 CREATE INDEX connections_org ON connections (org_id, created, id);
 

@@ -41,6 +41,7 @@ CREATE TABLE connections (
 	id          TEXT PRIMARY KEY,
 	org_id      TEXT NOT NULL,
 	sys         TEXT NOT NULL,
+	user_id     TEXT NOT NULL DEFAULT '',
 	name        TEXT NOT NULL DEFAULT '',
 	status      TEXT NOT NULL DEFAULT 'active',
 	config      TEXT NOT NULL DEFAULT '',
@@ -48,7 +49,7 @@ CREATE TABLE connections (
 	error       TEXT NOT NULL DEFAULT '',
 	created     INTEGER NOT NULL DEFAULT 0,
 	updated     INTEGER NOT NULL DEFAULT 0,
-	UNIQUE (org_id, sys)
+	UNIQUE (org_id, sys, user_id)
 ) STRICT;
 CREATE INDEX connections_org ON connections (org_id, created, id);
 
