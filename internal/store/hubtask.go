@@ -111,3 +111,17 @@ func validDate(s string) bool {
 	d, err := time.Parse(time.DateOnly, s)
 	return err == nil && d.Format(time.DateOnly) == s
 }
+
+// PrepareHubTask fills what a new task leaves empty (status Open, priority
+// Normal), clears Deleted and validates the result: the rule every store
+// applies to a create.
+func PrepareHubTask(h *HubTask) error {
+	if h.Status == "" {
+		h.Status = HubTaskOpen
+	}
+	if h.Priority == "" {
+		h.Priority = HubTaskNormal
+	}
+	h.Deleted = false
+	return ValidateHubTask(*h)
+}

@@ -47,16 +47,9 @@ func (t *tx) CreateHubTask(_ context.Context, h *store.HubTask) error {
 	if err := t.w(op); err != nil {
 		return err
 	}
-	if x.Status == "" {
-		x.Status = store.HubTaskOpen
-	}
-	if x.Priority == "" {
-		x.Priority = store.HubTaskNormal
-	}
 	x.Created = t.orNow(x.Created)
 	x.Modified = t.orNow(x.Modified)
-	x.Deleted = false
-	if err := store.ValidateHubTask(x); err != nil {
+	if err := store.PrepareHubTask(&x); err != nil {
 		return wrap(op, err)
 	}
 	if _, taken := t.d.hubTasks[x.ID]; taken {
