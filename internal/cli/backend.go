@@ -28,9 +28,6 @@ const (
 	// systemMemory is an in-memory CRM: the stand-in for Salesforce until
 	// the Salesforce sandbox lands.
 	systemMemory = registry.SystemMemory
-	// systemMemoryTasks is the hub's reminder task list, held in memory
-	// for now.
-	systemMemoryTasks = "memory-tasks"
 )
 
 // connectors returns the registry of every system this build can sync;
@@ -38,7 +35,6 @@ const (
 func connectors(s store.Store) *registry.Registry {
 	r := registry.New()
 	r.Register(systemMemory, memorySystems.Factory)
-	r.Register(systemMemoryTasks, memorySystems.Factory)
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
 	return r
 }

@@ -54,7 +54,8 @@ func seedTaskStream(t *testing.T, s store.Store) store.Stream {
 			return err
 		}
 		crm := store.Connection{OrgID: orgs[0].ID, System: systemMemory, Name: "CRM"}
-		hub := store.Connection{OrgID: orgs[0].ID, System: systemMemoryTasks, Name: "Hub"}
+		// A second in-memory system: a personal connection of the same kind.
+		hub := store.Connection{OrgID: orgs[0].ID, System: systemMemory, UserID: "hub-list", Name: "Hub"}
 		if err := tx.CreateConnection(t.Context(), &crm); err != nil {
 			return err
 		}

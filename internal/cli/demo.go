@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,14 +20,14 @@ import (
 
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/memory"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/task"
 )
 
-// What demo seeds. Everything is found again by these names on later
-// starts, so a restart reuses the org, users, connections and stream.
+// What demo seeds, from scratch at every start.
 const (
 	demoDir         = "crmsync-demo"
 	demoDBFile      = "demo.db"
@@ -37,53 +36,57 @@ const (
 	demoAdminEmail  = "admin@demo.example"
 	demoMemberEmail = "sam@demo.example"
 	demoCRMName     = "Salesforce (in-memory CRM)"
-	demoHubName     = "Hub reminder tasks"
+	demoHubName     = "Sam's hub task list"
 	demoStreamName  = "Sam's reminder tasks"
 	// The objects of the tasks stream: CRM Task, hub reminder task.
 	demoObjectA = "Task"
-	demoObjectB = "task"
+	demoObjectB = hubtask.Object
 	// demoActivityEvery is how often the demo edits one side by itself.
 	demoActivityEvery = 20 * time.Second
 )
 
-// The connections' configs say what they are: in-memory stand-ins.
-const (
-	demoCRMNote = `{"note":"In-memory stand-in for Salesforce until the Salesforce sandbox lands. Its records live in the demo process and are re-seeded at each start."}`
-	demoHubNote = `{"note":"The hub's reminder task list, held in memory by the demo process and re-seeded at each start."}`
-)
+// demoCRMNote is the CRM connection's config: it says what it is.
+const demoCRMNote = `{"note":"In-memory stand-in for Salesforce until the Salesforce sandbox lands. Its records live in the demo process, which is why the demo starts from a fresh database each time."}`
 
 func (a *app) demoCmd() *cobra.Command {
 	var reset bool
 	cmd := &cobra.Command{
-		Use:   "demo [--data-dir DIR] [--addr HOST:PORT] [--reset]",
-		Short: "Run the hub on SQLite with seeded in-memory systems, for a first look",
+		Use:   "demo [--data-dir DIR] [--addr HOST:PORT]",
+		Short: "Run the hub on SQLite with a seeded in-memory CRM, for a first look",
 		Long: `demo runs the whole hub — HTTP API, job queue, sync engine — on a SQLite
 database in --data-dir (default ./crmsync-demo), with a key file it creates
 there, so it needs no setup and no environment variables.
 
-On first start it creates the org "Demo Co", an admin and a member, two
-in-memory connections ("Salesforce (in-memory CRM)", a stand-in until the
-Salesforce sandbox lands, and "Hub reminder tasks") and an enabled reminder
-task stream between them that runs every minute. The in-memory systems live
-in this process, so at every start they are seeded again and the stream's
-sync state is reset. A first sync runs at once; then, every 20 seconds, a
-small random edit lands on one side for the scheduled runs to carry over.
+It creates the org "Demo Co" with an admin and a member, Sam; an in-memory
+CRM ("Salesforce (in-memory CRM)", a stand-in until the Salesforce sandbox
+lands) with seeded Tasks; Sam's own hub task list, with a few tasks from
+before and after sync was enabled; and an enabled reminder task stream
+between the two that runs every minute. A first sync runs at once; then,
+every 20 seconds, a small random edit lands on the CRM or on Sam's list for
+the scheduled runs to carry over.
 
-It prints the URL, a fresh admin API token and curl commands to try.
---reset deletes the demo database first. --db and CRMSYNC_DB are ignored:
-the demo always uses its own database. Ctrl-C stops it cleanly.`,
+The in-memory CRM lives in this process only, so every start recreates the
+demo database (demo.db; the key file is kept) and seeds everything again:
+each start is a fresh demo. Run one demo per data dir.
+
+It prints the URL, fresh API tokens for the admin and for Sam, and curl
+commands to try. --db and CRMSYNC_DB are ignored: the demo always uses its
+own database. Ctrl-C stops it cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd.Context(), reset)
+			return a.runDemo(cmd.Context())
 		},
 	}
-	cmd.Flags().BoolVar(&reset, "reset", false, "delete the demo database and start from scratch")
+	// --reset deleted the database before the demo recreated it at every
+	// start; it stays accepted so that older scripts keep working.
+	cmd.Flags().BoolVar(&reset, "reset", false, "no effect: every start recreates the demo database")
+	_ = cmd.Flags().MarkDeprecated("reset", "every start recreates the demo database now")
 	return cmd
 }
 
-// runDemo prepares the data dir, seeds the database and the in-memory
-// systems, and serves the hub until ctx ends.
-func (a *app) runDemo(ctx context.Context, reset bool) error {
+// runDemo prepares the data dir, recreates and seeds the database and the
+// in-memory CRM, and serves the hub until ctx ends.
+func (a *app) runDemo(ctx context.Context) error {
 	if a.cfg.DB != config.Default().DB {
 		a.log.LogAttrs(ctx, slog.LevelWarn, "demo: --db / CRMSYNC_DB is ignored; the demo uses its own SQLite database in the data dir")
 	}
@@ -97,14 +100,14 @@ func (a *app) runDemo(ctx context.Context, reset bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("demo: data dir: %w", err)
 	}
+	// A demo already running here would lose its database: stop before
+	// deleting anything when the address is taken, as it is then.
+	if err := checkAddrFree(ctx, a.cfg.Addr); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	dbPath := filepath.Join(dir, demoDBFile)
-	if reset {
-		for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + "-journal"} {
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("demo: reset: %w", err)
-			}
-		}
-		a.log.LogAttrs(ctx, slog.LevelInfo, "demo: database deleted (--reset)", slog.String("path", dbPath))
+	if err := removeDemoDB(dbPath); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	a.cfg.DataDir = dir
 	a.cfg.DB = "sqlite:" + dbPath
@@ -122,20 +125,20 @@ func (a *app) runDemo(ctx context.Context, reset bool) error {
 	}
 	defer db.Close()
 
-	st, err := seedDemo(ctx, db.Store, time.Now())
+	loc, err := time.LoadLocation(demoOrgZone)
+	if err != nil {
+		loc = time.UTC // no zone database: the command center counts in UTC too
+	}
+	now := time.Now()
+	st, err := seedDemo(ctx, db.Store, now, loc)
 	if err != nil {
 		return fmt.Errorf("demo: seed: %w", err)
 	}
-	loc, err := time.LoadLocation(st.org.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	crm, hub := seedDemoSystems(st.stream.EnabledAt, time.Now().In(loc))
+	crm := seedDemoCRM(now.In(loc))
 	memorySystems.Set(st.crm.ID, crm)
-	memorySystems.Set(st.hub.ID, hub)
-	a.log.LogAttrs(ctx, slog.LevelInfo, "demo: in-memory systems seeded and the stream's sync state reset",
-		slog.Bool("first_start", st.created), slog.String("org", st.org.ID), slog.String("stream", st.stream.ID),
-		slog.Int("crm_tasks", len(crm.List(demoObjectA))), slog.Int("hub_tasks", len(hub.List(demoObjectB))))
+	a.log.LogAttrs(ctx, slog.LevelInfo, "demo: database recreated and seeded",
+		slog.String("path", dbPath), slog.String("org", st.org.ID), slog.String("stream", st.stream.ID),
+		slog.Int("crm_tasks", len(crm.List(demoObjectA))), slog.Int("hub_tasks", len(st.hubTasks)))
 
 	// serveHub starts the backend, then listens: the guide goes out once
 	// both are up, with the queue's trigger for the first sync.
@@ -165,13 +168,16 @@ func (a *app) runDemo(ctx context.Context, reset bool) error {
 			return
 		case addr = <-ready:
 		}
-		a.printDemoGuide(a.stdout, demoURL(addr), dir, st, crm, hub)
+		a.printDemoGuide(a.stdout, demoURL(addr), dir, st, len(crm.List(demoObjectA)))
 		if id, err := trigger.SyncNow(ctx, st.org.ID, st.stream.ID); err != nil {
 			a.log.LogAttrs(ctx, slog.LevelError, "demo: first sync", slog.String("error", err.Error()))
 		} else {
 			a.log.LogAttrs(ctx, slog.LevelInfo, "demo: first sync queued", slog.String("stream", st.stream.ID), slog.String("job", id))
 		}
-		act := &demoActivity{crm: crm, hub: hub, loc: loc, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), log: a.log}
+		act := &demoActivity{
+			crm: crm, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: loc,
+			rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), log: a.log,
+		}
 		every := a.demoActivity
 		if every <= 0 {
 			every = demoActivityEvery
@@ -196,93 +202,111 @@ func (a *app) runDemo(ctx context.Context, reset bool) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintln(a.stderr, "demo stopped. Start it again with the same --data-dir to keep its org, users and run history.")
+	fmt.Fprintf(a.stderr, "demo stopped. The next start recreates its database in %s (the key file is kept).\n", dir)
 	return nil
 }
 
-// demoState is what seedDemo found or created.
+// checkAddrFree fails when addr cannot be listened on, with a hint when
+// another demo probably holds it.
+func checkAddrFree(ctx context.Context, addr string) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: %w; is another demo running? Pick another port with --addr 127.0.0.1:8081", addr, err)
+	}
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln.Close()
+}
+
+// removeDemoDB deletes the demo database and SQLite's files beside it.
+func removeDemoDB(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("recreate the database: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoState is what seedDemo created.
 type demoState struct {
 	org           store.Org
 	admin, member store.User
 	crm, hub      store.Connection
 	stream        store.Stream
-	// token is a fresh API token of the admin, in the clear.
-	token string
-	// created is true on the first start.
-	created bool
+	// hubTasks are the member's hub tasks as seeded: those that predate
+	// the stream first.
+	hubTasks []store.HubTask
+	// adminToken and memberToken are fresh API tokens, in the clear.
+	adminToken, memberToken string
 }
 
-// seedDemo creates what is missing of the demo org, and at every start
-// re-enables its stream at now with a clean sync state (the in-memory
-// systems it synced are gone with the previous process) and issues the
-// admin a fresh token: a token is shown only once.
-func seedDemo(ctx context.Context, s store.Store, now time.Time) (demoState, error) {
+// seedDemo fills the fresh demo database: the org, its admin and member,
+// the CRM connection and the member's hub task list, the tasks stream
+// between them, enabled a minute before now, the member's hub tasks (some
+// from before the stream was enabled, some since) and a token for each
+// user. Hub due dates count from today in loc, the org's zone.
+func seedDemo(ctx context.Context, s store.Store, now time.Time, loc *time.Location) (demoState, error) {
 	var st demoState
 	now = now.UTC().Truncate(time.Microsecond) // the store's precision
+	enabledAt := now.Add(-time.Minute)
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		st = demoState{} // InTx may run fn again
-		var err error
-		if st.org, err = demoOrg(ctx, tx, &st.created); err != nil {
+		st.org = store.Org{Name: demoOrgName, TimeZone: demoOrgZone}
+		if err := tx.CreateOrg(ctx, &st.org); err != nil {
+			return fmt.Errorf("create org: %w", err)
+		}
+		if err := cliAudit(ctx, tx, st.org.ID, "org.create", st.org.ID, map[string]string{"name": st.org.Name}); err != nil {
 			return err
 		}
+		var err error
 		if st.admin, err = demoUser(ctx, tx, st.org, demoAdminEmail, "Alex Admin", store.RoleAdmin); err != nil {
 			return err
 		}
 		if st.member, err = demoUser(ctx, tx, st.org, demoMemberEmail, "Sam Seller", store.RoleMember); err != nil {
 			return err
 		}
-		if st.crm, err = demoConnection(ctx, tx, st.org, systemMemory, demoCRMName, demoCRMNote); err != nil {
+		st.crm = store.Connection{OrgID: st.org.ID, System: systemMemory, Name: demoCRMName, Config: json.RawMessage(demoCRMNote)}
+		if err := demoConnection(ctx, tx, &st.crm); err != nil {
 			return err
 		}
-		if st.hub, err = demoConnection(ctx, tx, st.org, systemMemoryTasks, demoHubName, demoHubNote); err != nil {
+		// The member's own list: a personal connection, whose config names
+		// the user too.
+		cfg, err := json.Marshal(hubtask.ConnectionConfig{UserID: st.member.ID})
+		if err != nil {
 			return err
 		}
-		if st.stream, err = demoStream(ctx, tx, st, now); err != nil {
+		st.hub = store.Connection{OrgID: st.org.ID, UserID: st.member.ID, System: hubtask.SystemName, Name: demoHubName, Config: cfg}
+		if err := demoConnection(ctx, tx, &st.hub); err != nil {
 			return err
 		}
-		if err := tx.DeleteStreamState(ctx, st.stream.ID); err != nil {
-			return fmt.Errorf("reset stream state: %w", err)
+		if st.stream, err = demoStream(ctx, tx, st, enabledAt); err != nil {
+			return err
 		}
-		for _, c := range []store.Connection{st.crm, st.hub} {
-			if _, err := tx.DeleteRecords(ctx, c.ID, ""); err != nil {
-				return fmt.Errorf("reset mirror of %s: %w", c.Name, err)
+		if st.hubTasks, err = seedDemoHubTasks(ctx, tx, st.member, enabledAt, now, now.In(loc)); err != nil {
+			return err
+		}
+		for _, t := range []struct {
+			u     store.User
+			plain *string
+		}{{st.admin, &st.adminToken}, {st.member, &st.memberToken}} {
+			if *t.plain, err = api.IssueToken(ctx, tx, t.u, "demo"); err != nil {
+				return err
+			}
+			if err := cliAudit(ctx, tx, st.org.ID, "token.create", t.u.ID, map[string]string{"name": "demo"}); err != nil {
+				return err
 			}
 		}
-		if st.token, err = api.IssueToken(ctx, tx, st.admin, "demo"); err != nil {
-			return err
-		}
-		return cliAudit(ctx, tx, st.org.ID, "token.create", st.admin.ID, map[string]string{"name": "demo"})
+		return nil
 	})
 	return st, err
 }
 
-func demoOrg(ctx context.Context, tx store.Tx, created *bool) (store.Org, error) {
-	orgs, err := tx.ListOrgs(ctx)
-	if err != nil {
-		return store.Org{}, fmt.Errorf("list orgs: %w", err)
-	}
-	for _, o := range orgs {
-		if o.Name == demoOrgName {
-			return o, nil
-		}
-	}
-	o := store.Org{Name: demoOrgName, TimeZone: demoOrgZone}
-	if err := tx.CreateOrg(ctx, &o); err != nil {
-		return store.Org{}, fmt.Errorf("create org: %w", err)
-	}
-	*created = true
-	return o, cliAudit(ctx, tx, o.ID, "org.create", o.ID, map[string]string{"name": o.Name})
-}
-
 func demoUser(ctx context.Context, tx store.Tx, o store.Org, email, name string, role store.Role) (store.User, error) {
-	u, err := tx.GetUserByEmail(ctx, o.ID, email)
-	if err == nil {
-		return u, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, fmt.Errorf("get user %s: %w", email, err)
-	}
-	if u, err = api.NewUser(o.ID, email, name, role, ""); err != nil {
+	u, err := api.NewUser(o.ID, email, name, role, "")
+	if err != nil {
 		return store.User{}, err
 	}
 	u.SyncEnabled = true
@@ -292,48 +316,22 @@ func demoUser(ctx context.Context, tx store.Tx, o store.Org, email, name string,
 	return u, cliAudit(ctx, tx, o.ID, "user.create", u.ID, map[string]string{"email": u.Email, "role": string(u.Role)})
 }
 
-func demoConnection(ctx context.Context, tx store.Tx, o store.Org, system, name, cfg string) (store.Connection, error) {
-	conns, err := tx.ListConnections(ctx, o.ID)
-	if err != nil {
-		return store.Connection{}, fmt.Errorf("list connections: %w", err)
+func demoConnection(ctx context.Context, tx store.Tx, c *store.Connection) error {
+	if err := tx.CreateConnection(ctx, c); err != nil {
+		return fmt.Errorf("create connection %q: %w", c.Name, err)
 	}
-	for _, c := range conns {
-		if c.System == system {
-			return c, nil
-		}
-	}
-	c := store.Connection{OrgID: o.ID, System: system, Name: name, Config: json.RawMessage(cfg)}
-	if err := tx.CreateConnection(ctx, &c); err != nil {
-		return store.Connection{}, fmt.Errorf("create connection %q: %w", name, err)
-	}
-	return c, cliAudit(ctx, tx, o.ID, "connection.create", c.ID, map[string]string{"system": c.System, "name": c.Name})
+	return cliAudit(ctx, tx, c.OrgID, "connection.create", c.ID, map[string]string{"system": c.System, "name": c.Name})
 }
 
-// demoStream finds or creates the member's tasks stream and (re-)enables it
-// at now, every minute, with the subject template on (SPEC T7).
-func demoStream(ctx context.Context, tx store.Tx, st demoState, now time.Time) (store.Stream, error) {
-	streams, err := tx.ListStreams(ctx, st.org.ID)
-	if err != nil {
-		return store.Stream{}, fmt.Errorf("list streams: %w", err)
-	}
-	var s store.Stream
-	for _, x := range streams {
-		if x.Kind == task.Kind && x.ConnA == st.crm.ID && x.ConnB == st.hub.ID {
-			s = x
-			break
-		}
-	}
-	s.OrgID, s.UserID, s.Name, s.Kind = st.org.ID, st.member.ID, demoStreamName, task.Kind
-	s.ConnA, s.ObjectA, s.ConnB, s.ObjectB = st.crm.ID, demoObjectA, st.hub.ID, demoObjectB
-	s.Enabled, s.EnabledAt = true, now
-	s.Settings = json.RawMessage(`{"` + task.SettingSubjectTemplate + `":true}`)
-	s.Schedule = store.Schedule{Kind: store.ScheduleInterval, Minutes: 1}
-	s.LastError = ""
-	if s.ID != "" {
-		if err := tx.UpdateStream(ctx, s); err != nil {
-			return store.Stream{}, fmt.Errorf("update stream: %w", err)
-		}
-		return s, nil
+// demoStream creates the member's tasks stream, enabled at enabledAt, every
+// minute, with the subject template on (SPEC T7).
+func demoStream(ctx context.Context, tx store.Tx, st demoState, enabledAt time.Time) (store.Stream, error) {
+	s := store.Stream{
+		OrgID: st.org.ID, UserID: st.member.ID, Name: demoStreamName, Kind: task.Kind,
+		ConnA: st.crm.ID, ObjectA: demoObjectA, ConnB: st.hub.ID, ObjectB: demoObjectB,
+		Enabled: true, EnabledAt: enabledAt,
+		Settings: json.RawMessage(`{"` + task.SettingSubjectTemplate + `":true}`),
+		Schedule: store.Schedule{Kind: store.ScheduleInterval, Minutes: 1},
 	}
 	if err := tx.CreateStream(ctx, &s); err != nil {
 		return store.Stream{}, fmt.Errorf("create stream: %w", err)
@@ -386,47 +384,49 @@ var demoHubTasks = []struct {
 	due                    int
 	details                string
 }{
-	{"Draft the agenda for Monday's pipeline meeting", "Open", "High", 0, "Top ten deals, blockers, who needs help."},
-	{"Read the new pricing guidelines", "Open", "Normal", 1, "Especially the rules for multi-year discounts."},
-	{"Share the Kvarn Robotics demo notes with Karin", "Complete", "Normal", 0, ""},
-	{"Register for the Göteborg partner day", "Open", "Normal", 7, "Registration closes on Friday."},
+	{"Draft the agenda for Monday's pipeline meeting", store.HubTaskOpen, store.HubTaskHigh, 0, "Top ten deals, blockers, who needs help."},
+	{"Read the new pricing guidelines", store.HubTaskOpen, store.HubTaskNormal, 1, "Especially the rules for multi-year discounts."},
+	{"Share the Kvarn Robotics demo notes with Karin", store.HubTaskComplete, store.HubTaskNormal, 0, ""},
+	{"Register for the Göteborg partner day", store.HubTaskOpen, store.HubTaskNormal, 7, "Registration closes on Friday."},
 }
 
 // demoOldHubTasks existed in the hub before sync was enabled: they are
 // never pushed to the CRM (SPEC T3).
 var demoOldHubTasks = []string{"Pick up the dry cleaning", "Book a dentist appointment"}
 
-// seedDemoSystems returns the in-memory CRM and hub list, seeded. The
-// hub's clock is set back for the tasks that predate enabledAt.
-func seedDemoSystems(enabledAt, today time.Time) (crm, hub *memory.System) {
-	var backdate atomic.Int64 // UnixNano; 0: the real clock
-	crm = memory.New(memory.Options{Name: "00T"})
-	hub = memory.New(memory.Options{Name: "task-", Now: func() time.Time {
-		if n := backdate.Load(); n != 0 {
-			return time.Unix(0, n)
-		}
-		return time.Now()
-	}})
+// seedDemoHubTasks creates u's hub tasks: demoOldHubTasks two days before
+// enabledAt, demoHubTasks at now, due dates counted from today.
+func seedDemoHubTasks(ctx context.Context, tx store.Tx, u store.User, enabledAt, now, today time.Time) ([]store.HubTask, error) {
 	day := func(n int) string { return today.AddDate(0, 0, n).Format(time.DateOnly) }
+	var hs []store.HubTask
+	for i, name := range demoOldHubTasks {
+		created := enabledAt.Add(-48*time.Hour + time.Duration(i)*time.Hour)
+		hs = append(hs, store.HubTask{Name: name, Due: day(i + 1), Created: created, Modified: created})
+	}
+	for _, t := range demoHubTasks {
+		hs = append(hs, store.HubTask{Name: t.name, Status: t.status, Priority: t.priority, Due: day(t.due),
+			Details: t.details, Created: now, Modified: now})
+	}
+	for i := range hs {
+		hs[i].OrgID, hs[i].UserID = u.OrgID, u.ID
+		if err := tx.CreateHubTask(ctx, &hs[i]); err != nil {
+			return nil, fmt.Errorf("create hub task %q: %w", hs[i].Name, err)
+		}
+	}
+	return hs, nil
+}
+
+// seedDemoCRM returns the in-memory CRM, seeded with demoCRMTasks due
+// relative to today.
+func seedDemoCRM(today time.Time) *memory.System {
+	crm := memory.New(memory.Options{Name: "00T"})
 	for _, t := range demoCRMTasks {
 		crm.Create(demoObjectA, connector.Fields{
 			"Subject": t.subject, "Status": t.status, "Priority": t.priority,
-			"ActivityDate": day(t.due), "Description": t.description,
+			"ActivityDate": today.AddDate(0, 0, t.due).Format(time.DateOnly), "Description": t.description,
 		})
 	}
-	backdate.Store(enabledAt.Add(-3 * time.Hour).UnixNano())
-	for i, name := range demoOldHubTasks {
-		hub.Create(demoObjectB, connector.Fields{"name": name, "status": "Open", "priority": "Normal", "due": day(i + 1)})
-	}
-	backdate.Store(0)
-	for _, t := range demoHubTasks {
-		f := connector.Fields{"name": t.name, "status": t.status, "priority": t.priority, "due": day(t.due)}
-		if t.details != "" {
-			f["details"] = t.details
-		}
-		hub.Create(demoObjectB, f)
-	}
-	return crm, hub
+	return crm
 }
 
 // demoURL turns a listening address into a URL a browser or curl reaches.
@@ -441,54 +441,89 @@ func demoURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// printDemoGuide prints where the demo runs, the admin's token and commands
-// to try.
-func (a *app) printDemoGuide(w io.Writer, url, dir string, st demoState, crm, hub *memory.System) {
-	auth := `-H "Authorization: Bearer $TOKEN"`
+// printDemoGuide prints where the demo runs, what it seeded, both users'
+// tokens and commands to try.
+func (a *app) printDemoGuide(w io.Writer, url, dir string, st demoState, crmTasks int) {
+	admin := `-H "Authorization: Bearer $ADMIN_TOKEN"`
+	sam := `-H "Authorization: Bearer $SAM_TOKEN"`
+	var example store.HubTask // a task of Sam's to complete
+	for _, h := range st.hubTasks[len(demoOldHubTasks):] {
+		if h.Status == store.HubTaskOpen {
+			example = h
+			break
+		}
+	}
+	loc, err := time.LoadLocation(st.org.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	tomorrow := time.Now().In(loc).AddDate(0, 0, 1).Format(time.DateOnly)
 	fmt.Fprintf(w, `
 crmsync demo is running at %[1]s
-  data:    %[2]s (SQLite database, secret key, run history)
-  org:     %[3]s (%[4]s); admin %[5]s, member %[6]s
-  stream:  %[7]q: %[8]s Task <-> %[9]s task, every minute
+  data:    %[2]s: %[3]s, a fresh SQLite database at each start; secret.key, kept
+  org:     %[4]s (%[5]s): admin %[6]s, member %[7]s (Sam)
+  stream:  %[8]q: %[9]s Task <-> %[10]s, every minute
 
-The in-memory systems live in this process: at every start they are seeded
-again (%[10]d CRM tasks, %[11]d hub tasks) and the stream's sync state is reset.
-%[12]d of the hub tasks predate the stream and stay in the hub (SPEC T3); CRM
-tasks "In Progress" or of priority "Low" reach the hub without that value,
-which has no hub counterpart. A first sync runs now, and every ~20 s the
-demo edits one side at random (watch the "demo: activity" log lines).
+The in-memory CRM lives in this process only, so each start recreates the
+demo database and seeds it afresh: %[11]d CRM tasks, and %[12]d tasks on Sam's
+hub list. %[13]d of Sam's tasks predate the stream and stay in the hub; the
+%[14]d added since go to the CRM (SPEC T3). CRM tasks "In Progress" or of
+priority "Low" arrive as Open or Normal: those values have no hub
+counterpart and are not synced (SPEC T2). A first sync runs now; then every
+~20 s the demo edits the CRM or Sam's list at random (watch the
+"demo: activity" log lines).
 
-Admin API token (a new one is issued at each start):
+API tokens, new at each start: the admin's, and Sam's, whose tasks sync.
 
-  export TOKEN=%[13]s
+  export ADMIN_TOKEN=%[15]s
+  export SAM_TOKEN=%[16]s
 
-Try:
+Sam's reminder tasks, and his command center (due today and tomorrow in
+%[5]s):
+
+  curl -s %[17]s %[1]s/api/v1/tasks
+  curl -s %[17]s %[1]s/api/v1/tasks/today
+
+Complete %[18]q in the hub and sync now
+(else the next run within a minute carries it): the CRM task turns Completed.
+Or add a task, which reaches the CRM the same way.
+
+  curl -s %[17]s -X POST %[1]s/api/v1/tasks/%[19]s/complete
+  curl -s %[17]s -d '{"name":"Call Anna back","due":"%[20]s"}' %[1]s/api/v1/tasks
+  curl -s %[17]s -X POST %[1]s/api/v1/streams/%[21]s/sync
+
+The hub, as the admin:
 
   curl -s %[1]s/healthz
-  curl -s %[14]s %[1]s/api/v1/streams
-  curl -s %[14]s %[1]s/api/v1/streams/%[15]s/runs
-  curl -s %[14]s %[1]s/api/v1/conflicts
-  curl -s %[14]s %[1]s/api/v1/quarantine
-  curl -s %[14]s -X POST %[1]s/api/v1/streams/%[15]s/sync
+  curl -s %[22]s %[1]s/api/v1/streams
+  curl -s %[22]s %[1]s/api/v1/streams/%[21]s/runs
+  curl -s %[22]s %[1]s/api/v1/conflicts
+  curl -s %[22]s %[1]s/api/v1/quarantine
+  curl -s %[22]s %[1]s/api/v1/audit
+  curl -s %[22]s -X POST %[1]s/api/v1/streams/%[21]s/sync
   curl -s %[1]s/metrics | grep '^crmsync_http_requests_total'
   curl -s %[1]s/api/v1/openapi.json
 
 Stop with Ctrl-C.
 
-`, url, dir, st.org.Name, st.org.TimeZone, st.admin.Email, st.member.Email,
+`, url, dir, demoDBFile, st.org.Name, st.org.TimeZone, st.admin.Email, st.member.Email,
 		st.stream.Name, st.crm.Name, st.hub.Name,
-		len(crm.List(demoObjectA)), len(hub.List(demoObjectB)), len(demoOldHubTasks),
-		st.token, auth, st.stream.ID)
+		crmTasks, len(st.hubTasks), len(demoOldHubTasks), len(st.hubTasks)-len(demoOldHubTasks),
+		st.adminToken, st.memberToken, sam, example.Name, example.ID, tomorrow, st.stream.ID, admin)
 }
 
 // demoActivity makes the small edits a user would, on one side at a time,
-// so that scheduled runs have something to carry over.
+// so that scheduled runs have something to carry over: on the CRM through
+// the in-memory system, on the member's hub list through the store.
 type demoActivity struct {
-	crm, hub *memory.System
-	loc      *time.Location
-	rnd      *rand.Rand
-	log      *slog.Logger
-	added    int
+	crm           *memory.System
+	store         store.Store
+	orgID, userID string // whose hub list
+	loc           *time.Location
+	rnd           *rand.Rand
+	log           *slog.Logger
+	// added counts the tasks added on either side.
+	added int
 }
 
 // demoNewSubjects name the tasks the activity adds.
@@ -502,49 +537,103 @@ var demoNewSubjects = []string{
 
 var demoCompanies = []string{"Kvarn Robotics", "Nordhavn Logistics", "Lund Biotech", "Solna Energi", "Vasa Finans", "Umeå Trä"}
 
+// The edits of demoActivity.
+const (
+	demoComplete = iota
+	demoReschedule
+	demoAdd
+)
+
 // step makes one random edit and logs it.
 func (d *demoActivity) step(ctx context.Context) {
-	today := time.Now().In(d.loc)
-	due := today.AddDate(0, 0, d.rnd.IntN(8)).Format(time.DateOnly)
-	side, sys, obj := "crm", d.crm, demoObjectA
-	nameF, statusF, dueF, done := "Subject", "Status", "ActivityDate", "Completed"
+	// Every draw happens here: a store transaction may run twice.
+	action, pick := d.rnd.IntN(3), d.rnd.IntN(1<<30)
+	due := time.Now().In(d.loc).AddDate(0, 0, d.rnd.IntN(8)).Format(time.DateOnly)
+	name := fmt.Sprintf(demoNewSubjects[d.rnd.IntN(len(demoNewSubjects))], demoCompanies[d.rnd.IntN(len(demoCompanies))])
+	edit := d.editCRM
 	if d.rnd.IntN(2) == 1 {
-		side, sys, obj = "hub", d.hub, demoObjectB
-		nameF, statusF, dueF, done = "name", "status", "due", "Complete"
+		edit = d.editHub
 	}
-	recs := sys.List(obj)
-	var open []connector.Record
-	for _, r := range recs {
-		if r.Fields[statusF] != done {
-			open = append(open, r)
-		}
-	}
-	attrs := []slog.Attr{slog.String("side", side)}
-	var err error
-	switch n := d.rnd.IntN(3); {
-	case n == 0 && len(open) > 0:
-		r := open[d.rnd.IntN(len(open))]
-		err = sys.Update(obj, r.ID, connector.Fields{statusF: done})
-		attrs = append(attrs, slog.String("action", "complete"), slog.String("id", r.ID), slog.Any("task", r.Fields[nameF]))
-	case n == 1 && len(recs) > 0:
-		r := recs[d.rnd.IntN(len(recs))]
-		err = sys.Update(obj, r.ID, connector.Fields{dueF: due})
-		attrs = append(attrs, slog.String("action", "reschedule"), slog.String("id", r.ID),
-			slog.Any("task", r.Fields[nameF]), slog.String("due", due))
-	default:
-		d.added++
-		name := fmt.Sprintf(demoNewSubjects[d.rnd.IntN(len(demoNewSubjects))], demoCompanies[d.rnd.IntN(len(demoCompanies))])
-		f := connector.Fields{nameF: name, dueF: due}
-		if side == "crm" {
-			f["Status"], f["Priority"] = "Not Started", "Normal"
-		} else {
-			f["status"], f["priority"] = "Open", "Normal"
-		}
-		id := sys.Create(obj, f)
-		attrs = append(attrs, slog.String("action", "add"), slog.String("id", id), slog.String("task", name), slog.String("due", due))
-	}
+	attrs, err := edit(ctx, action, pick, due, name)
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	d.log.LogAttrs(ctx, slog.LevelInfo, "demo: activity", attrs...)
+}
+
+// activityAttrs describe one edit for the log.
+func activityAttrs(side, action, id, task, due string) []slog.Attr {
+	attrs := []slog.Attr{slog.String("side", side), slog.String("action", action), slog.String("id", id), slog.String("task", task)}
+	if due != "" {
+		attrs = append(attrs, slog.String("due", due))
+	}
+	return attrs
+}
+
+// editCRM completes an open CRM task, reschedules one, or adds one.
+func (d *demoActivity) editCRM(_ context.Context, action, pick int, due, name string) ([]slog.Attr, error) {
+	recs := d.crm.List(demoObjectA)
+	var open []connector.Record
+	for _, r := range recs {
+		if r.Fields["Status"] != "Completed" {
+			open = append(open, r)
+		}
+	}
+	subject := func(r connector.Record) string { s, _ := r.Fields["Subject"].(string); return s }
+	switch {
+	case action == demoComplete && len(open) > 0:
+		r := open[pick%len(open)]
+		return activityAttrs("crm", "complete", r.ID, subject(r), ""),
+			d.crm.Update(demoObjectA, r.ID, connector.Fields{"Status": "Completed"})
+	case action == demoReschedule && len(recs) > 0:
+		r := recs[pick%len(recs)]
+		return activityAttrs("crm", "reschedule", r.ID, subject(r), due),
+			d.crm.Update(demoObjectA, r.ID, connector.Fields{"ActivityDate": due})
+	}
+	id := d.crm.Create(demoObjectA, connector.Fields{"Subject": name, "Status": "Not Started", "Priority": "Normal", "ActivityDate": due})
+	d.added++
+	return activityAttrs("crm", "add", id, name, due), nil
+}
+
+// editHub completes an open task of the member's hub list, reschedules
+// one, or adds one, through the store as the API does.
+func (d *demoActivity) editHub(ctx context.Context, action, pick int, due, name string) ([]slog.Attr, error) {
+	attrs := []slog.Attr{slog.String("side", "hub")}
+	added := false
+	err := d.store.InTx(ctx, func(tx store.Tx) error {
+		added = false
+		hs, err := tx.ListHubTasks(ctx, store.HubTaskFilter{OrgID: d.orgID, UserID: d.userID})
+		if err != nil {
+			return fmt.Errorf("list hub tasks: %w", err)
+		}
+		var open []store.HubTask
+		for _, h := range hs {
+			if h.Status == store.HubTaskOpen {
+				open = append(open, h)
+			}
+		}
+		now := time.Now()
+		switch {
+		case action == demoComplete && len(open) > 0:
+			h := open[pick%len(open)]
+			h.Status, h.Modified = store.HubTaskComplete, now
+			attrs = activityAttrs("hub", "complete", h.ID, h.Name, "")
+			return tx.UpdateHubTask(ctx, h)
+		case action == demoReschedule && len(hs) > 0:
+			h := hs[pick%len(hs)]
+			h.Due, h.Modified = due, now
+			attrs = activityAttrs("hub", "reschedule", h.ID, h.Name, due)
+			return tx.UpdateHubTask(ctx, h)
+		}
+		h := store.HubTask{OrgID: d.orgID, UserID: d.userID, Name: name, Due: due, Created: now, Modified: now}
+		if err := tx.CreateHubTask(ctx, &h); err != nil {
+			return fmt.Errorf("create hub task: %w", err)
+		}
+		attrs, added = activityAttrs("hub", "add", h.ID, name, due), true
+		return nil
+	})
+	if err == nil && added {
+		d.added++
+	}
+	return attrs, err
 }

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/memory"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/store"
@@ -67,21 +70,25 @@ func succeededRuns(t *testing.T, base, token, streamID string) []api.Run {
 	return out
 }
 
-var tokenRE = regexp.MustCompile(`export TOKEN=(` + api.TokenPrefix + `[A-Za-z0-9_-]+)`)
+var (
+	adminTokenRE  = regexp.MustCompile(`export ADMIN_TOKEN=(` + api.TokenPrefix + `[A-Za-z0-9_-]+)`)
+	memberTokenRE = regexp.MustCompile(`export SAM_TOKEN=(` + api.TokenPrefix + `[A-Za-z0-9_-]+)`)
+)
 
 // demoRun is one start of the demo command in-process.
 type demoRun struct {
-	base   string
-	token  string
-	stdout *syncBuffer
-	stderr *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
+	base        string
+	adminToken  string
+	memberToken string
+	stdout      *syncBuffer
+	stderr      *syncBuffer
+	cancel      context.CancelFunc
+	done        chan int
 }
 
 // startDemo runs "crmsync demo" on a free loopback port with no CRMSYNC_*
 // variables, as on a fresh clone, and waits for its guide.
-func startDemo(t *testing.T, dir string) *demoRun {
+func startDemo(t *testing.T, dir string, flags ...string) *demoRun {
 	t.Helper()
 	var stdout, stderr syncBuffer
 	a := newApp(func(string) (string, bool) { return "", false }, &stdout, &stderr)
@@ -90,7 +97,8 @@ func startDemo(t *testing.T, dir string) *demoRun {
 	a.onListen = func(s string) { addr <- s }
 	ctx, cancel := context.WithCancel(t.Context())
 	d := &demoRun{stdout: &stdout, stderr: &stderr, cancel: cancel, done: make(chan int, 1)}
-	go func() { d.done <- a.run(ctx, []string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"}) }()
+	args := append([]string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0"}, flags...)
+	go func() { d.done <- a.run(ctx, args) }()
 	select {
 	case s := <-addr:
 		d.base = "http://" + s
@@ -99,8 +107,9 @@ func startDemo(t *testing.T, dir string) *demoRun {
 	case <-time.After(waitTimeout):
 		t.Fatal("demo did not start listening")
 	}
-	waitFor(t, "the demo's guide", func() bool { return tokenRE.MatchString(stdout.String()) })
-	d.token = tokenRE.FindStringSubmatch(stdout.String())[1]
+	waitFor(t, "the demo's guide", func() bool { return memberTokenRE.MatchString(stdout.String()) })
+	d.adminToken = adminTokenRE.FindStringSubmatch(stdout.String())[1]
+	d.memberToken = memberTokenRE.FindStringSubmatch(stdout.String())[1]
 	return d
 }
 
@@ -116,83 +125,151 @@ func (d *demoRun) stop(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("demo did not stop")
 	}
-	if strings.Contains(d.stderr.String(), d.token) {
-		t.Error("the token reached the log")
+	for _, tok := range []string{d.adminToken, d.memberToken} {
+		if strings.Contains(d.stderr.String(), tok) {
+			t.Error("a token reached the log")
+		}
 	}
 }
 
-// demoConnections finds the demo's two connections through the API.
-func demoConnections(t *testing.T, d *demoRun) (crm, hub api.Connection) {
+// stream finds the demo's one stream through the API.
+func (d *demoRun) stream(t *testing.T) api.Stream {
+	t.Helper()
+	var streams struct{ Items []api.Stream }
+	getJSON(t, d.base+"/api/v1/streams", d.adminToken, &streams)
+	if len(streams.Items) != 1 {
+		t.Fatalf("streams = %+v", streams.Items)
+	}
+	return streams.Items[0]
+}
+
+// connections finds the demo's CRM and the member's hub list through the
+// API, and checks that the list is the member's own.
+func (d *demoRun) connections(t *testing.T) (crm, hub api.Connection) {
 	t.Helper()
 	var conns struct{ Items []api.Connection }
-	getJSON(t, d.base+"/api/v1/connections", d.token, &conns)
+	getJSON(t, d.base+"/api/v1/connections", d.adminToken, &conns)
 	for _, c := range conns.Items {
 		switch c.System {
 		case systemMemory:
 			crm = c
-		case systemMemoryTasks:
+		case hubtask.SystemName:
 			hub = c
 		}
 	}
 	if crm.Name != demoCRMName || hub.Name != demoHubName {
 		t.Fatalf("connections = %+v", conns.Items)
 	}
+	var me api.Me
+	getJSON(t, d.base+"/api/v1/me", d.memberToken, &me)
+	if me.User.Email != demoMemberEmail || hub.UserID != me.User.ID {
+		t.Errorf("the hub list belongs to %q, the member token to %+v", hub.UserID, me.User)
+	}
 	return crm, hub
 }
 
-// checkDemoSynced checks that the hub list holds every seeded CRM task, as
-// the T2 field map says, and the CRM the hub tasks created after enabling.
-func checkDemoSynced(t *testing.T, crmSys, hubSys *memory.System) {
+// hubTasks lists the member's hub tasks through the API, by name.
+func (d *demoRun) hubTasks(t *testing.T) map[string]api.Task {
 	t.Helper()
-	hubByName := map[string]connector.Fields{}
-	for _, r := range hubSys.List(demoObjectB) {
-		hubByName[r.Fields["name"].(string)] = r.Fields
+	var list struct{ Items []api.Task }
+	getJSON(t, d.base+"/api/v1/tasks?limit=500", d.memberToken, &list)
+	byName := map[string]api.Task{}
+	for _, h := range list.Items {
+		byName[h.Name] = h
 	}
-	mapped := map[string]string{"Not Started": "Open", "Completed": "Complete", "Normal": "Normal", "High": "High"}
-	crmBySubject := map[string]connector.Record{}
-	for _, r := range crmSys.List(demoObjectA) {
-		crmBySubject[r.Fields["Subject"].(string)] = r
+	return byName
+}
+
+// crmBySubject lists the in-memory CRM's tasks by subject.
+func crmBySubject(crm *memory.System) map[string]connector.Record {
+	out := map[string]connector.Record{}
+	for _, r := range crm.List(demoObjectA) {
+		s, _ := r.Fields["Subject"].(string)
+		out[s] = r
+	}
+	return out
+}
+
+// checkDemoSynced checks, after a first sync, the member's hub list through
+// the API against the seeded CRM tasks, and the CRM against the seeded hub
+// tasks.
+func checkDemoSynced(t *testing.T, d *demoRun, crm *memory.System) {
+	t.Helper()
+	hub := d.hubTasks(t)
+	crmTasks := crmBySubject(crm)
+	// SPEC T2: Not Started ↔ Open, Completed ↔ Complete, Normal and High
+	// as they are. Other values (In Progress, Waiting on someone else,
+	// Low) are not synced: the hub task has its default, Open or Normal,
+	// and the CRM task keeps its own value.
+	status := map[string]string{"Not Started": store.HubTaskOpen, "Completed": store.HubTaskComplete}
+	priority := map[string]string{"Normal": store.HubTaskNormal, "High": store.HubTaskHigh}
+	orDefault := func(m map[string]string, v, def string) string {
+		if got, ok := m[v]; ok {
+			return got
+		}
+		return def
 	}
 	for _, want := range demoCRMTasks {
-		got, ok := hubByName[want.subject]
+		got, ok := hub[want.subject]
 		if !ok {
-			t.Errorf("CRM task %q is not in the hub list", want.subject)
+			t.Errorf("CRM task %q is not in the member's hub list", want.subject)
 			continue
 		}
-		// SPEC T2: unmapped values (In Progress, Low, ...) are not synced.
-		if got["status"] != nilIfEmpty(mapped[want.status]) || got["priority"] != nilIfEmpty(mapped[want.priority]) {
-			t.Errorf("hub task %q: status %v priority %v, from CRM %q %q", want.subject, got["status"], got["priority"], want.status, want.priority)
+		if s := orDefault(status, want.status, store.HubTaskOpen); got.Status != s {
+			t.Errorf("hub task %q: status %q, want %q (CRM %q)", want.subject, got.Status, s, want.status)
 		}
-		crm := crmBySubject[want.subject]
-		if got["due"] != crm.Fields["ActivityDate"] || got["details"] != want.description {
-			t.Errorf("hub task %q = %v, CRM task %v", want.subject, got, crm.Fields)
+		if p := orDefault(priority, want.priority, store.HubTaskNormal); got.Priority != p {
+			t.Errorf("hub task %q: priority %q, want %q (CRM %q)", want.subject, got.Priority, p, want.priority)
+		}
+		c := crmTasks[want.subject]
+		if got.Due != c.Fields["ActivityDate"] || got.Details != want.description {
+			t.Errorf("hub task %+v, CRM task %v", got, c.Fields)
+		}
+		if c.Fields["Status"] != want.status || c.Fields["Priority"] != want.priority {
+			t.Errorf("CRM task %q now %v %v, seeded %q %q: a hub default came back", want.subject,
+				c.Fields["Status"], c.Fields["Priority"], want.status, want.priority)
 		}
 	}
 	// SPEC T3: hub tasks created after enabling reach the CRM; older ones
-	// do not.
+	// do not, and stay in the hub.
+	crmStatus := map[string]string{store.HubTaskOpen: "Not Started", store.HubTaskComplete: "Completed"}
 	for _, h := range demoHubTasks {
-		if r, ok := crmBySubject[h.name]; !ok || r.Key == "" {
+		r, ok := crmTasks[h.name]
+		if !ok || r.Key == "" {
 			t.Errorf("hub task %q was not pushed to the CRM", h.name)
+			continue
+		}
+		if r.Fields["Status"] != crmStatus[h.status] || r.Fields["Priority"] != h.priority {
+			t.Errorf("pushed hub task %q: CRM %v", h.name, r.Fields)
 		}
 	}
 	for _, name := range demoOldHubTasks {
-		if _, ok := crmBySubject[name]; ok {
+		if _, ok := crmTasks[name]; ok {
 			t.Errorf("hub task %q predates the stream but reached the CRM", name)
 		}
-		if _, ok := hubByName[name]; !ok {
+		if _, ok := hub[name]; !ok {
 			t.Errorf("hub task %q is gone from the hub", name)
 		}
 	}
-	if n := len(crmSys.List(demoObjectA)); n != len(demoCRMTasks)+len(demoHubTasks) {
-		t.Errorf("the CRM holds %d tasks, want %d", n, len(demoCRMTasks)+len(demoHubTasks))
+	if n, want := len(crmTasks), len(demoCRMTasks)+len(demoHubTasks); n != want {
+		t.Errorf("the CRM holds %d tasks, want %d", n, want)
+	}
+	if n, want := len(hub), len(demoCRMTasks)+len(demoHubTasks)+len(demoOldHubTasks); n != want {
+		t.Errorf("the hub list holds %d tasks, want %d", n, want)
 	}
 }
 
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+// waitFirstSync waits for a succeeded run that created records.
+func waitFirstSync(t *testing.T, d *demoRun, streamID string) {
+	t.Helper()
+	waitFor(t, "the first sync run", func() bool {
+		for _, r := range succeededRuns(t, d.base, d.adminToken, streamID) {
+			if r.Counts.Created > 0 {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func TestDemo(t *testing.T) {
@@ -200,13 +277,19 @@ func TestDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 
 	d := startDemo(t, dir)
-	for _, f := range []string{"secret.key", demoDBFile} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Errorf("data dir: %v", err)
-		}
+	key, err := os.ReadFile(filepath.Join(dir, "secret.key"))
+	if err != nil {
+		t.Fatalf("data dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoDBFile)); err != nil {
+		t.Errorf("data dir: %v", err)
 	}
 	out := d.stdout.String()
-	for _, want := range []string{d.base + "/healthz", "/api/v1/streams", "/runs", "/api/v1/conflicts", "/api/v1/quarantine", "-X POST", "/sync", "/metrics"} {
+	for _, want := range []string{
+		d.base + "/healthz", "/api/v1/streams", "/runs", "/api/v1/conflicts", "/api/v1/quarantine", "/metrics",
+		`$SAM_TOKEN" ` + d.base + "/api/v1/tasks\n", `$SAM_TOKEN" ` + d.base + "/api/v1/tasks/today\n",
+		"/complete", "recreates the\ndemo database",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("guide lacks %q:\n%s", want, out)
 		}
@@ -215,12 +298,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("healthz: %d %s", code, body)
 	}
 
-	var streams struct{ Items []api.Stream }
-	getJSON(t, d.base+"/api/v1/streams", d.token, &streams)
-	if len(streams.Items) != 1 {
-		t.Fatalf("streams = %+v", streams.Items)
-	}
-	s := streams.Items[0]
+	s := d.stream(t)
 	if !s.Enabled || s.Kind != "tasks" || s.ObjectA != "Task" || s.ObjectB != "task" || s.Schedule.Kind != "interval" || s.Schedule.Minutes != 1 || s.UserID == "" {
 		t.Errorf("stream = %+v", s)
 	}
@@ -229,94 +307,152 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The first sync runs by itself.
-	var runs []api.Run
-	waitFor(t, "the first sync run", func() bool {
-		runs = succeededRuns(t, d.base, d.token, s.ID)
-		return len(runs) > 0
-	})
-	if runs[0].Counts.Created == 0 {
-		t.Errorf("first run created nothing: %+v", runs[0])
-	}
-	crm, hub := demoConnections(t, d)
-	crmSys, hubSys := memorySystems.Get(crm.ID), memorySystems.Get(hub.ID)
-	checkDemoSynced(t, crmSys, hubSys)
+	waitFirstSync(t, d, s.ID)
+	crmConn, _ := d.connections(t)
+	crm := memorySystems.Get(crmConn.ID)
+	checkDemoSynced(t, d, crm)
 
-	// "sync now" through the API answers with a job id (a new run, or the
-	// first one while River has not yet recorded it as done).
-	code, body := request(t, "POST", d.base+"/api/v1/streams/"+s.ID+"/sync", d.token)
-	if code != http.StatusAccepted || !strings.Contains(body, `"id"`) {
-		t.Errorf("sync now: %d %s", code, body)
+	// SPEC T6: completing in the hub reaches the CRM, for a task imported
+	// from the CRM and for one the hub pushed there.
+	hub := d.hubTasks(t)
+	done := []string{demoCRMTasks[0].subject, demoHubTasks[1].name}
+	for _, name := range done {
+		h := hub[name]
+		if h.Status != store.HubTaskOpen {
+			t.Fatalf("hub task %q is %q before the test completes it", name, h.Status)
+		}
+		code, body := request(t, "POST", d.base+"/api/v1/tasks/"+h.ID+"/complete", d.memberToken)
+		var got api.Task
+		if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil || got.Status != store.HubTaskComplete {
+			t.Fatalf("complete %q: %d %s", name, code, body)
+		}
 	}
-	d.stop(t)
-
-	// A restart keeps the org and its history, issues a new token, seeds
-	// fresh systems and syncs them from a clean state.
-	restart := time.Now()
-	d2 := startDemo(t, dir)
-	defer d2.stop(t)
-	if d2.token == d.token {
-		t.Error("the restart printed the old token")
-	}
-	waitFor(t, "the first sync after the restart", func() bool {
-		for _, r := range succeededRuns(t, d2.base, d2.token, s.ID) {
-			if r.Started.After(restart) && r.Counts.Created > 0 {
-				return true
+	// Sync now, as the stream's owner. A run already under way may have
+	// read the hub before the completes, so ask again now and then.
+	var asked time.Time
+	waitFor(t, "the completes to reach the CRM", func() bool {
+		if time.Since(asked) > 3*time.Second {
+			code, body := request(t, "POST", d.base+"/api/v1/streams/"+s.ID+"/sync", d.memberToken)
+			if code != http.StatusAccepted || !strings.Contains(body, `"id"`) {
+				t.Fatalf("sync now: %d %s", code, body)
+			}
+			asked = time.Now()
+		}
+		crmTasks := crmBySubject(crm)
+		for _, name := range done {
+			if crmTasks[name].Fields["Status"] != "Completed" {
+				return false
 			}
 		}
-		return false
+		return true
 	})
-	crm2, hub2 := demoConnections(t, d2)
-	if crm2.ID != crm.ID || hub2.ID != hub.ID {
-		t.Errorf("the restart made new connections")
+	d.stop(t)
+
+	// A restart recreates the database: a new org with new tokens, the old
+	// ones refused; the key file is kept; everything is seeded and synced
+	// again from the start.
+	d2 := startDemo(t, dir)
+	defer d2.stop(t)
+	if key2, err := os.ReadFile(filepath.Join(dir, "secret.key")); err != nil || !bytes.Equal(key2, key) {
+		t.Errorf("the key file changed across starts (%v)", err)
 	}
-	if memorySystems.Get(hub.ID) == hubSys {
-		t.Error("the restart kept the old in-memory systems")
+	for _, tok := range []string{d.adminToken, d.memberToken} {
+		if code, _ := request(t, "GET", d2.base+"/api/v1/me", tok); code != http.StatusUnauthorized {
+			t.Errorf("a token of the previous start answers %d, want 401", code)
+		}
 	}
-	checkDemoSynced(t, memorySystems.Get(crm.ID), memorySystems.Get(hub.ID))
-	if !strings.Contains(d2.stderr.String(), "first_start=false") {
-		t.Errorf("the restart does not say it re-seeded:\n%s", d2.stderr.String())
+	s2 := d2.stream(t)
+	if s2.ID == s.ID {
+		t.Error("the restart kept the stream")
+	}
+	waitFirstSync(t, d2, s2.ID)
+	crmConn2, _ := d2.connections(t)
+	checkDemoSynced(t, d2, memorySystems.Get(crmConn2.ID))
+	if !strings.Contains(d2.stderr.String(), "demo: database recreated and seeded") {
+		t.Errorf("the restart does not say it recreated the database:\n%s", d2.stderr.String())
 	}
 }
 
-func TestDemoReset(t *testing.T) {
+// TestDemoFreshDatabase starts the demo over a database it cannot read:
+// the demo replaces it. --reset, which once asked for that, still parses.
+func TestDemoFreshDatabase(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	db := filepath.Join(dir, demoDBFile)
-	if err := os.WriteFile(db, []byte("not a database"), 0o600); err != nil {
+	for _, flags := range [][]string{nil, {"--reset"}} {
+		t.Run(strings.Join(append([]string{"demo"}, flags...), " "), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for _, f := range []string{demoDBFile, demoDBFile + "-wal"} {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte("not a database"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := startDemo(t, dir, flags...)
+			if code, body := request(t, "GET", d.base+"/api/v1/me", d.memberToken); code != http.StatusOK {
+				t.Errorf("me: %d %s", code, body)
+			}
+			d.stop(t)
+		})
+	}
+}
+
+// TestDemoAddrInUse checks that a demo whose address is taken, as by a
+// demo already running there, stops before it deletes the database.
+func TestDemoAddrInUse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(func(string) (string, bool) { return "", false }, &syncBuffer{}, &syncBuffer{})
-	a.demoActivity = time.Hour
-	addr := make(chan string, 1)
-	a.onListen = func(s string) { addr <- s }
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, []string{"demo", "--data-dir", dir, "--addr", "127.0.0.1:0", "--reset"}) }()
-	select {
-	case <-addr:
-	case code := <-done:
-		t.Fatalf("demo --reset exited %d over a broken database", code)
-	case <-time.After(waitTimeout):
-		t.Fatal("demo --reset did not start listening")
+	defer ln.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, demoDBFile)
+	if err := os.WriteFile(db, []byte("a running demo's database"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d", code)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("demo --reset did not stop")
+	var stderr syncBuffer
+	a := newApp(func(string) (string, bool) { return "", false }, &syncBuffer{}, &stderr)
+	if code := a.run(t.Context(), []string{"demo", "--data-dir", dir, "--addr", ln.Addr().String()}); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "another demo running?") {
+		t.Errorf("stderr = %s", stderr.String())
+	}
+	if b, err := os.ReadFile(db); err != nil || string(b) != "a running demo's database" {
+		t.Errorf("the database was touched: %q %v", b, err)
 	}
 }
 
 func TestDemoActivity(t *testing.T) {
 	t.Parallel()
-	crm, hub := seedDemoSystems(time.Now().Add(-time.Minute), time.Now())
+	db := openHubDB(t, "sqlite:"+filepath.Join(t.TempDir(), "hub.db"))
+	defer db.Close()
+	now := time.Now()
+	st, err := seedDemo(t.Context(), db.Store, now, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crm := seedDemoCRM(now)
+	// listHub lists the member's hub tasks and the last Seq of the list.
+	listHub := func() (n int, seq int64) {
+		t.Helper()
+		err := db.Store.Read(t.Context(), func(tx store.Tx) error {
+			hs, err := tx.ListHubTasks(t.Context(), store.HubTaskFilter{OrgID: st.org.ID, UserID: st.member.ID})
+			for _, h := range hs {
+				seq = max(seq, h.Seq)
+			}
+			n = len(hs)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, seq
+	}
 	var logs syncBuffer
-	act := &demoActivity{crm: crm, hub: hub, loc: time.UTC, rnd: rand.New(rand.NewPCG(1, 2)), log: newLogger(&logs, config.Default())}
-	crmBefore, hubBefore := len(crm.List(demoObjectA)), len(hub.List(demoObjectB))
-	crmSeq, hubSeq := crm.Cursor(), hub.Cursor()
+	act := &demoActivity{crm: crm, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: time.UTC,
+		rnd: rand.New(rand.NewPCG(1, 2)), log: newLogger(&logs, config.Default())}
+	crmBefore, crmSeq := len(crm.List(demoObjectA)), crm.Cursor()
+	hubBefore, hubSeq := listHub()
 	const steps = 60
 	for range steps {
 		act.step(t.Context())
@@ -325,18 +461,21 @@ func TestDemoActivity(t *testing.T) {
 	if n := strings.Count(out, `msg="demo: activity"`); n != steps {
 		t.Errorf("%d activity lines for %d steps:\n%s", n, steps, out)
 	}
-	for _, action := range []string{"action=complete", "action=reschedule", "action=add", "side=crm", "side=hub"} {
-		if !strings.Contains(out, action) {
-			t.Errorf("no %s in %d steps", action, steps)
+	for _, side := range []string{"crm", "hub"} {
+		for _, action := range []string{"complete", "reschedule", "add"} {
+			if !strings.Contains(out, "side="+side+" action="+action) {
+				t.Errorf("no %s on the %s side in %d steps", action, side, steps)
+			}
 		}
 	}
 	if strings.Contains(out, "error=") {
 		t.Errorf("an edit failed:\n%s", out)
 	}
-	if crm.Cursor() == crmSeq || hub.Cursor() == hubSeq {
+	hubAfter, hubSeqAfter := listHub()
+	if crm.Cursor() == crmSeq || hubSeqAfter == hubSeq {
 		t.Error("a side saw no change")
 	}
-	if len(crm.List(demoObjectA))+len(hub.List(demoObjectB)) != crmBefore+hubBefore+act.added {
+	if len(crm.List(demoObjectA))+hubAfter != crmBefore+hubBefore+act.added {
 		t.Errorf("added %d tasks, lists do not add up", act.added)
 	}
 }
