@@ -22,13 +22,9 @@ import (
 // start, and tests seed their own connections' systems.
 var memorySystems registry.MemorySystems
 
-// The in-memory systems. The store keeps one connection per org and
-// system, so the two ends of an in-memory stream need two system names.
-const (
-	// systemMemory is an in-memory CRM: the stand-in for Salesforce until
-	// the Salesforce sandbox lands.
-	systemMemory = registry.SystemMemory
-)
+// systemMemory is an in-memory system: the demo's stand-in CRM until the
+// Salesforce sandbox lands.
+const systemMemory = registry.SystemMemory
 
 // connectors returns the registry of every system this build can sync;
 // the hub's own task lists are read from and written to s.
