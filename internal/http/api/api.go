@@ -75,6 +75,10 @@ func New(cfg Config) (*API, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	// Times the API writes are stored to the microsecond, in UTC: answer
+	// them as a later read will.
+	clock := a.now
+	a.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 
 	a.handle("GET /api/v1/openapi.json", public, a.openAPI)
 	a.handle("GET /api/v1/me", member, a.me)
