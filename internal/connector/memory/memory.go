@@ -183,7 +183,15 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 		return connector.Page{}, fmt.Errorf("memory: changes %s: %w", objName, ErrInjected)
 	}
 	var after int64
+	// A listing from the empty cursor lists live records only, over all its
+	// pages: their cursors carry a "full" mark until the last one.
+	full := cursor == ""
 	if cursor != "" {
+		var rest string
+		cursor, rest, full = strings.Cut(cursor, "/full")
+		if rest != "" {
+			return connector.Page{}, fmt.Errorf("memory: bad cursor %q", cursor)
+		}
 		ep, seq, ok := strings.Cut(cursor, ":")
 		e, err1 := strconv.ParseInt(ep, 10, 64)
 		n, err2 := strconv.ParseInt(seq, 10, 64)
@@ -198,7 +206,6 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 	o := s.obj(objName)
 	i := sort.Search(len(o.log), func(i int) bool { return o.log[i].seq > after })
 	page := connector.Page{Cursor: cursor}
-	full := cursor == ""
 	for ; i < len(o.log) && len(page.Records) < s.pageSize; i++ {
 		c := o.log[i]
 		page.Cursor = s.cursor(c.seq)
@@ -211,6 +218,9 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 	page.More = i < len(o.log)
 	if page.Cursor == "" {
 		page.Cursor = s.cursor(s.seq)
+	}
+	if full && page.More {
+		page.Cursor += "/full"
 	}
 	return page, nil
 }
