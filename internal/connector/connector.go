@@ -35,6 +35,9 @@ type Page struct {
 	Cursor string
 	// More is true while further pages follow.
 	More bool
+	// Total is how many records the whole listing holds, when the system
+	// says so (Salesforce's totalSize); 0 when unknown. It feeds progress.
+	Total int64
 }
 
 // Op says what a Write does to one record.

@@ -380,7 +380,9 @@ type Run struct {
 	Status   string
 	Started  time.Time
 	Finished time.Time
-	// Done and Total report progress; Total is 0 while unknown.
+	// Done and Total report progress in steps: a record pulled is a step,
+	// a pending record merged another. Total grows as it becomes known (a
+	// listing's size, then the pending count) and is 0 while unknown.
 	Done   int64
 	Total  int64
 	Counts RunCounts

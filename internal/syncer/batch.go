@@ -66,7 +66,7 @@ func (r *run) mergeAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.rec.Total = n
+		r.rec.Total += n // the merge's steps follow the pull's
 		r.otherEmpty = map[store.Side]bool{}
 		for _, s := range []store.Side{store.SideA, store.SideB} {
 			some, err := tx.ListRecords(ctx, r.connID(s), r.object(s), "", 1)
@@ -869,7 +869,9 @@ func (b *batch) commitTx(ctx context.Context, tx store.Tx, n int) (store.Run, in
 		}
 	}
 	rec := r.rec
-	rec.Done += int64(n - failed)
+	if !b.pendingless { // the fast path's records count as pulled
+		rec.Done += int64(n - failed)
+	}
 	rec.Counts.Created += counts.Created
 	rec.Counts.Updated += counts.Updated
 	rec.Counts.Deleted += counts.Deleted

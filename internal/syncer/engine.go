@@ -273,6 +273,9 @@ func (r *run) pull(ctx context.Context, s store.Side) error {
 		if full {
 			cur.Value = fullPrefix + page.Cursor
 		}
+		if pos == "" && page.Total > 0 {
+			r.rec.Total += page.Total // a listing's first page says its size
+		}
 		if err := r.ingest(ctx, s, page.Records, cur, cutoff); err != nil {
 			return err
 		}
@@ -378,6 +381,7 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 	}
 	start := r.rec
 	start.Counts.Pulled += int64(len(recs))
+	start.Done += int64(len(recs))
 	rec := start
 	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.PutRecords(ctx, rows); err != nil {
@@ -416,9 +420,7 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 		return err
 	}
 	r.rec = rec
-	if fast != nil {
-		r.e.progress(rec)
-	}
+	r.e.progress(rec)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -479,5 +480,48 @@ func TestSeedIgnoresCondition(t *testing.T) {
 	e.mustSync()
 	if a, _ := e.a.Get("Task", id); a.Fields["Subject"] != "Call Ana" {
 		t.Fatalf("the subject went hub → CRM with the template off: %v", a.Fields)
+	}
+}
+
+// SPEC T8: a long first import shows its progress: each committed step
+// reports done and total, done never passes total, and both end equal.
+func TestProgressOfFirstImport(t *testing.T) {
+	st := memstore.New(memstore.Config{})
+	e := newEnv(t, st, defaultTasks(), nil)
+	for i := 0; i < 40; i++ {
+		e.a.Create("Task", connector.Fields{"Subject": fmt.Sprintf("t%d", i)})
+	}
+	var seen []store.Run
+	eng, err := syncer.New(syncer.Config{Store: e.store, Definitions: []*syncer.Definition{e.def}, Now: e.clock.Now,
+		Connectors: func(_ context.Context, c store.Connection) (connector.Connector, error) {
+			if c.ID == e.stream.ConnA {
+				return e.a, nil
+			}
+			return e.b, nil
+		},
+		Progress: func(r store.Run) { seen = append(seen, r) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Run(t.Context(), e.org.ID, e.stream.ID, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	known := 0
+	for _, r := range seen {
+		if r.Total == 0 && r.Done == 0 {
+			continue // before anything is known (the empty side's listing)
+		}
+		known++
+		if r.Total == 0 || r.Done > r.Total {
+			t.Fatalf("progress %d/%d", r.Done, r.Total)
+		}
+	}
+	if known < 3 {
+		t.Fatalf("only %d progress reports for 40 records in pages of 7", known)
+	}
+	last := seen[len(seen)-1]
+	if last.Done != last.Total || last.Total != 40 {
+		t.Fatalf("final progress %d/%d, want 40/40", last.Done, last.Total)
 	}
 }

@@ -222,6 +222,13 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 	if full && page.More {
 		page.Cursor += "/full"
 	}
+	if cursor == "" {
+		for _, r := range o.records {
+			if !r.Deleted {
+				page.Total++
+			}
+		}
+	}
 	return page, nil
 }
 
