@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/crmsync/crmsync/internal/testenv"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -22,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // This test replays Salesforce's own Postman requests
