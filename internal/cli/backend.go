@@ -9,6 +9,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
+	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/hubdb"
 	"github.com/crmsync/crmsync/internal/job"
@@ -22,8 +23,8 @@ import (
 // start, and tests seed their own connections' systems.
 var memorySystems registry.MemorySystems
 
-// systemMemory is an in-memory system: the demo's stand-in CRM until the
-// Salesforce sandbox lands.
+// systemMemory is an in-memory system: the demo's stand-in CRM (the demo
+// does not run the Salesforce sandbox yet).
 const systemMemory = registry.SystemMemory
 
 // connectors returns the registry of every system this build can sync;
@@ -32,6 +33,7 @@ func connectors(s store.Store) *registry.Registry {
 	r := registry.New()
 	r.Register(systemMemory, memorySystems.Factory)
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
+	r.Register(salesforce.SystemName, salesforce.Factory)
 	return r
 }
 
