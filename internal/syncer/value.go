@@ -181,13 +181,6 @@ func (f *Field) field(s store.Side) string {
 	return f.B
 }
 
-// maxLen returns the limit of values written to side s.
-func (f *Field) maxLen(s store.Side) int {
-	if s == store.SideA {
-		return f.MaxLenA
-	}
-	return f.MaxLenB
-}
 
 // Fold returns s lower-cased, without accents and with spaces collapsed: the
 // form in which names and emails are matched.
