@@ -181,7 +181,6 @@ func (f *Field) field(s store.Side) string {
 	return f.B
 }
 
-
 // Fold returns s lower-cased, without accents and with spaces collapsed: the
 // form in which names and emails are matched.
 func Fold(s string) string {
