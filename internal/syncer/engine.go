@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -384,6 +385,15 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 	start.Done += int64(len(recs))
 	rec := start
 	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+		// A record listed as the mirror already holds it (the echo of our
+		// own write, or a listing's overlap) has nothing new to merge.
+		var known map[string]store.Record
+		if fast == nil {
+			var err error
+			if known, err = tx.GetRecords(ctx, r.connID(s), r.object(s), ids); err != nil {
+				return err
+			}
+		}
 		if err := tx.PutRecords(ctx, rows); err != nil {
 			return err
 		}
@@ -392,8 +402,11 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 			return err
 		}
 		ps := make([]store.Pending, 0, len(recs))
-		for _, c := range recs {
+		for i, c := range recs {
 			if _, dead := tombs[c.ID]; dead || settled[c.ID] {
+				continue
+			}
+			if k, ok := known[c.ID]; ok && unchanged(k, rows[i]) {
 				continue
 			}
 			if !cutoff.IsZero() && c.Modified.Before(cutoff) {
@@ -459,6 +472,11 @@ func (r *run) sweep(ctx context.Context, s store.Side, cur store.Cursor) error {
 			return nil
 		}
 	}
+}
+
+// unchanged reports whether a listed record is the state the mirror holds.
+func unchanged(mirror, listed store.Record) bool {
+	return mirror.Deleted == listed.Deleted && mirror.Key == listed.Key && bytes.Equal(mirror.Fields, listed.Fields)
 }
 
 func matchKeys(rules *SideRules, f connector.Fields) (email, name string) {

@@ -183,14 +183,20 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 		return connector.Page{}, fmt.Errorf("memory: changes %s: %w", objName, ErrInjected)
 	}
 	var after int64
-	// A listing from the empty cursor lists live records only, over all its
-	// pages: their cursors carry a "full" mark until the last one.
-	full := cursor == ""
+	// A listing from the empty cursor lists live records, over all its
+	// pages, whose cursors carry a "full" mark and the listing's start
+	// until the last one. A record deleted after the listing began is
+	// listed as deleted: an earlier page may have listed it alive.
+	full, start := cursor == "", s.seq
 	if cursor != "" {
 		var rest string
-		cursor, rest, full = strings.Cut(cursor, "/full")
-		if rest != "" {
-			return connector.Page{}, fmt.Errorf("memory: bad cursor %q", cursor)
+		cursor, rest, full = strings.Cut(cursor, "/full@")
+		if full {
+			n, err := strconv.ParseInt(rest, 10, 64)
+			if err != nil {
+				return connector.Page{}, fmt.Errorf("memory: bad cursor %q", cursor)
+			}
+			start = n
 		}
 		ep, seq, ok := strings.Cut(cursor, ":")
 		e, err1 := strconv.ParseInt(ep, 10, 64)
@@ -210,7 +216,7 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 		c := o.log[i]
 		page.Cursor = s.cursor(c.seq)
 		r := o.records[c.id]
-		if r.seq != c.seq || (full && r.Deleted) {
+		if r.seq != c.seq || (full && r.Deleted && r.seq <= start) {
 			continue // a later change supersedes this one
 		}
 		page.Records = append(page.Records, clone(r.Record))
@@ -220,7 +226,7 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 		page.Cursor = s.cursor(s.seq)
 	}
 	if full && page.More {
-		page.Cursor += "/full"
+		page.Cursor += "/full@" + strconv.FormatInt(start, 10)
 	}
 	if cursor == "" {
 		for _, r := range o.records {

@@ -127,3 +127,24 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("FailChangesN: %v", err)
 	}
 }
+
+// A record deleted while a full listing is under way, after a page listed
+// it alive, is reported as deleted on a later page.
+func TestDeleteDuringFullListing(t *testing.T) {
+	s := memory.New(memory.Options{PageSize: 1})
+	a := s.Create("Task", connector.Fields{"Subject": "a"})
+	s.Create("Task", connector.Fields{"Subject": "b"})
+	p, err := s.Changes(context.Background(), "Task", "")
+	if err != nil || len(p.Records) != 1 || p.Records[0].ID != a {
+		t.Fatalf("first page: %+v %v", p, err)
+	}
+	_ = s.Delete("Task", a)
+	rest, _ := listAll(t, s, p.Cursor)
+	var gone bool
+	for _, r := range rest {
+		gone = gone || (r.ID == a && r.Deleted)
+	}
+	if !gone {
+		t.Fatalf("the delete of %s, listed alive earlier, was never reported: %+v", a, rest)
+	}
+}
