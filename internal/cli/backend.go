@@ -23,8 +23,8 @@ import (
 // start, and tests seed their own connections' systems.
 var memorySystems registry.MemorySystems
 
-// systemMemory is an in-memory system: the demo's stand-in CRM (the demo
-// does not run the Salesforce sandbox yet).
+// systemMemory is an in-memory system (tests and simulations use it; the
+// demo's CRM is the Salesforce sandbox).
 const systemMemory = registry.SystemMemory
 
 // connectors returns the registry of every system this build can sync;

@@ -10,8 +10,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -19,10 +22,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crmsync/crmsync/internal/config"
-	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
-	"github.com/crmsync/crmsync/internal/connector/memory"
+	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/http/api"
+	sfsandbox "github.com/crmsync/crmsync/internal/sandbox/salesforce"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/task"
 )
@@ -35,7 +38,7 @@ const (
 	demoOrgZone     = "Europe/Stockholm"
 	demoAdminEmail  = "admin@demo.example"
 	demoMemberEmail = "sam@demo.example"
-	demoCRMName     = "Salesforce (in-memory CRM)"
+	demoCRMName     = "Salesforce sandbox"
 	demoHubName     = "Sam's hub task list"
 	demoStreamName  = "Sam's reminder tasks"
 	// The objects of the tasks stream: CRM Task, hub reminder task.
@@ -45,29 +48,182 @@ const (
 	demoActivityEvery = 20 * time.Second
 )
 
-// demoCRMNote is the CRM connection's config: it says what it is.
-const demoCRMNote = `{"note":"In-memory stand-in for Salesforce until the Salesforce sandbox lands. Its records live in the demo process, which is why the demo starts from a fresh database each time."}`
+// The demo's Salesforce sandbox org: the hub logs in as the integration
+// user; Sam's CRM user owns the seeded Tasks. These are the sandbox's own
+// throwaway credentials, printed in the guide on purpose.
+const (
+	demoSFIntegrationUser = "integration@demo-co.sandbox"
+	demoSFPassword        = "demo-password"
+	demoSFMemberUser      = "sam.seller@demo-co.sandbox"
+	// demoSFKeyField is the External ID field the connector upserts on
+	// (its default ExternalIDField).
+	demoSFKeyField = "crmsync_Key__c"
+	// demoSFOtherUsers is how many more users the sandbox generates.
+	demoSFOtherUsers = 4
+)
+
+// demoSandboxes are the running demos' Salesforce sandboxes by the id of
+// their CRM connection, for tests to look into.
+var demoSandboxes sync.Map // string → *demoSandbox
+
+// demoSandbox is the demo's Salesforce sandbox and the server it answers on.
+type demoSandbox struct {
+	org  *sfsandbox.Server
+	srv  *http.Server
+	base string // http://127.0.0.1:port
+}
+
+// startDemoSandbox builds the Salesforce sandbox org — an integration user,
+// Sam's CRM user and a few generated users, the External ID field on Task,
+// demoCRMTasks owned by Sam and due relative to today — and serves it on a
+// free loopback port.
+func startDemoSandbox(ctx context.Context, today time.Time, log *slog.Logger) (*demoSandbox, error) {
+	key := sfsandbox.Field{Name: demoSFKeyField, Type: sfsandbox.TypeString, Length: 80, ExternalID: true, Unique: true}
+	cfg := sfsandbox.Config{
+		Users: []sfsandbox.UserConfig{
+			{Username: demoSFIntegrationUser, Password: demoSFPassword, FirstName: "crmsync", LastName: "Integration", TimeZone: demoOrgZone},
+			{Username: demoSFMemberUser, Password: demoSFPassword, FirstName: "Sam", LastName: "Seller", Email: demoMemberEmail,
+				Profile: "Standard User", TimeZone: demoOrgZone},
+		},
+		CustomFields: map[string][]sfsandbox.Field{demoObjectA: {key}},
+		Logger:       log,
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("salesforce sandbox: %w", err)
+	}
+	org := sfsandbox.New(cfg)
+	if _, err := org.Seed(sfsandbox.SeedConfig{Seed: 1, Users: demoSFOtherUsers}); err != nil {
+		return nil, err
+	}
+	for _, t := range demoCRMTasks {
+		if _, err := org.Create(demoObjectA, demoSFMemberUser, map[string]any{
+			"Subject": t.subject, "Status": t.status, "Priority": t.priority,
+			"ActivityDate": today.AddDate(0, 0, t.due).Format(time.DateOnly), "Description": t.description,
+		}); err != nil {
+			return nil, fmt.Errorf("salesforce sandbox: seed task %q: %w", t.subject, err)
+		}
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("salesforce sandbox: listen: %w", err)
+	}
+	srv := &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }() // ErrServerClosed once stopped
+	return &demoSandbox{org: org, srv: srv, base: "http://" + ln.Addr().String()}, nil
+}
+
+// stop shuts the sandbox's server down, waiting a few seconds at most.
+func (d *demoSandbox) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.srv.Shutdown(ctx); err != nil {
+		_ = d.srv.Close()
+	}
+}
+
+// connection returns the Config and Credentials JSON of the org's
+// "salesforce" connection to the sandbox, as the connector reads them.
+func (d *demoSandbox) connection() (cfg, creds []byte, err error) {
+	if cfg, err = json.Marshal(salesforce.ConnectionConfig{BaseURL: d.base, ExternalIDField: demoSFKeyField}); err != nil {
+		return nil, nil, err
+	}
+	sc := d.org.Config()
+	creds, err = json.Marshal(salesforce.ConnectionCredentials{ClientID: sc.ClientID, ClientSecret: sc.ClientSecret,
+		Username: demoSFIntegrationUser, Password: demoSFPassword})
+	return cfg, creds, err
+}
+
+// demoSandboxTasks lists the live Tasks of the sandbox org, oldest first,
+// each with its fields as the sandbox's Get returns them: the ids through
+// a SOQL query over the REST API, as the integration user.
+func demoSandboxTasks(ctx context.Context, org *sfsandbox.Server, base string) ([]map[string]any, error) {
+	sc := org.Config()
+	client := &http.Client{Timeout: 10 * time.Second}
+	call := func(req *http.Request, v any) error {
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, res.Status, b)
+		}
+		return json.Unmarshal(b, v)
+	}
+	form := url.Values{"grant_type": {"password"}, "client_id": {sc.ClientID}, "client_secret": {sc.ClientSecret},
+		"username": {demoSFIntegrationUser}, "password": {demoSFPassword}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/services/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := call(req, &tok); err != nil {
+		return nil, fmt.Errorf("salesforce sandbox: token: %w", err)
+	}
+	var out []map[string]any
+	next := "/services/data/v" + sc.APIVersion + "/query?q=" + url.QueryEscape("SELECT Id FROM Task ORDER BY CreatedDate, Id")
+	for next != "" {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+next, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		var page struct {
+			Done           bool   `json:"done"`
+			NextRecordsURL string `json:"nextRecordsUrl"`
+			Records        []struct {
+				ID string `json:"Id"`
+			} `json:"records"`
+		}
+		if err := call(req, &page); err != nil {
+			return nil, fmt.Errorf("salesforce sandbox: query: %w", err)
+		}
+		for _, r := range page.Records {
+			fields, err := org.Get(demoObjectA, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fields)
+		}
+		next = ""
+		if !page.Done {
+			next = page.NextRecordsURL
+		}
+	}
+	return out, nil
+}
 
 func (a *app) demoCmd() *cobra.Command {
 	var reset bool
 	cmd := &cobra.Command{
 		Use:   "demo [--data-dir DIR] [--addr HOST:PORT]",
-		Short: "Run the hub on SQLite with a seeded in-memory CRM, for a first look",
+		Short: "Run the hub on SQLite with a seeded Salesforce sandbox, for a first look",
 		Long: `demo runs the whole hub — HTTP API, job queue, sync engine — on a SQLite
 database in --data-dir (default ./crmsync-demo), with a key file it creates
 there, so it needs no setup and no environment variables.
 
-It creates the org "Demo Co" with an admin and a member, Sam; an in-memory
-CRM ("Salesforce (in-memory CRM)", a stand-in until the Salesforce sandbox
-lands) with seeded Tasks; Sam's own hub task list, with a few tasks from
-before and after sync was enabled; and an enabled reminder task stream
-between the two that runs every minute. A first sync runs at once; then,
-every 20 seconds, a small random edit lands on the CRM or on Sam's list for
-the scheduled runs to carry over.
+It starts a Salesforce sandbox (the one of "crmsync sandbox salesforce") in
+this process on a free loopback port, with a few users and Tasks owned by
+Sam's CRM user, and creates the org "Demo Co" with an admin and a member,
+Sam; the org's "salesforce" connection to the sandbox, over real HTTP
+with OAuth; Sam's own hub task list, with a few tasks from before and after
+sync was enabled; and an enabled reminder task stream between the two that
+runs every minute. A first sync runs at once; then, every 20 seconds, a
+small random edit lands on the CRM (as Sam's CRM user) or on Sam's list
+for the scheduled runs to carry over.
 
-The in-memory CRM lives in this process only, so every start recreates the
-demo database (demo.db; the key file is kept) and seeds everything again:
-each start is a fresh demo. Run one demo per data dir.
+The sandbox lives in this process only, so every start recreates the demo
+database (demo.db; the key file is kept) and seeds everything again: each
+start is a fresh demo. Run one demo per data dir.
 
 It prints the URL, fresh API tokens for the admin and for Sam, and curl
 commands to try. --db and CRMSYNC_DB are ignored: the demo always uses its
@@ -84,8 +240,8 @@ own database. Ctrl-C stops it cleanly.`,
 	return cmd
 }
 
-// runDemo prepares the data dir, recreates and seeds the database and the
-// in-memory CRM, and serves the hub until ctx ends.
+// runDemo prepares the data dir, starts and seeds the Salesforce sandbox,
+// recreates and seeds the database, and serves the hub until ctx ends.
 func (a *app) runDemo(ctx context.Context) error {
 	if a.cfg.DB != config.Default().DB {
 		a.log.LogAttrs(ctx, slog.LevelWarn, "demo: --db / CRMSYNC_DB is ignored; the demo uses its own SQLite database in the data dir")
@@ -130,15 +286,25 @@ func (a *app) runDemo(ctx context.Context) error {
 		loc = time.UTC // no zone database: the command center counts in UTC too
 	}
 	now := time.Now()
-	st, err := seedDemo(ctx, db.Store, now, loc)
+	sb, err := startDemoSandbox(ctx, now.In(loc), a.log)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer sb.stop()
+	sfConfig, sfCreds, err := sb.connection()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	st, err := seedDemo(ctx, db.Store, now, loc, sfConfig, sfCreds)
 	if err != nil {
 		return fmt.Errorf("demo: seed: %w", err)
 	}
-	crm := seedDemoCRM(now.In(loc))
-	memorySystems.Set(st.crm.ID, crm)
+	demoSandboxes.Store(st.crm.ID, sb)
+	defer demoSandboxes.Delete(st.crm.ID)
+	crmTasks := sb.org.Counts()[demoObjectA]
 	a.log.LogAttrs(ctx, slog.LevelInfo, "demo: database recreated and seeded",
 		slog.String("path", dbPath), slog.String("org", st.org.ID), slog.String("stream", st.stream.ID),
-		slog.Int("crm_tasks", len(crm.List(demoObjectA))), slog.Int("hub_tasks", len(st.hubTasks)))
+		slog.String("salesforce", sb.base), slog.Int("crm_tasks", crmTasks), slog.Int("hub_tasks", len(st.hubTasks)))
 
 	// serveHub starts the backend, then listens: the guide goes out once
 	// both are up, with the queue's trigger for the first sync.
@@ -168,14 +334,14 @@ func (a *app) runDemo(ctx context.Context) error {
 			return
 		case addr = <-ready:
 		}
-		a.printDemoGuide(a.stdout, demoURL(addr), dir, st, len(crm.List(demoObjectA)))
+		a.printDemoGuide(a.stdout, demoURL(addr), dir, st, sb, crmTasks)
 		if id, err := trigger.SyncNow(ctx, st.org.ID, st.stream.ID); err != nil {
 			a.log.LogAttrs(ctx, slog.LevelError, "demo: first sync", slog.String("error", err.Error()))
 		} else {
 			a.log.LogAttrs(ctx, slog.LevelInfo, "demo: first sync queued", slog.String("stream", st.stream.ID), slog.String("job", id))
 		}
 		act := &demoActivity{
-			crm: crm, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: loc,
+			crm: sb.org, crmBase: sb.base, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: loc,
 			rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), log: a.log,
 		}
 		every := a.demoActivity
@@ -244,11 +410,12 @@ type demoState struct {
 }
 
 // seedDemo fills the fresh demo database: the org, its admin and member,
-// the CRM connection and the member's hub task list, the tasks stream
+// the org-wide "salesforce" connection (with sfConfig and sfCreds, which
+// the store encrypts) and the member's hub task list, the tasks stream
 // between them, enabled a minute before now, the member's hub tasks (some
 // from before the stream was enabled, some since) and a token for each
 // user. Hub due dates count from today in loc, the org's zone.
-func seedDemo(ctx context.Context, s store.Store, now time.Time, loc *time.Location) (demoState, error) {
+func seedDemo(ctx context.Context, s store.Store, now time.Time, loc *time.Location, sfConfig, sfCreds []byte) (demoState, error) {
 	var st demoState
 	now = now.UTC().Truncate(time.Microsecond) // the store's precision
 	enabledAt := now.Add(-time.Minute)
@@ -268,7 +435,8 @@ func seedDemo(ctx context.Context, s store.Store, now time.Time, loc *time.Locat
 		if st.member, err = demoUser(ctx, tx, st.org, demoMemberEmail, "Sam Seller", store.RoleMember); err != nil {
 			return err
 		}
-		st.crm = store.Connection{OrgID: st.org.ID, System: systemMemory, Name: demoCRMName, Config: json.RawMessage(demoCRMNote)}
+		st.crm = store.Connection{OrgID: st.org.ID, System: salesforce.SystemName, Name: demoCRMName,
+			Config: json.RawMessage(sfConfig), Credentials: sfCreds}
 		if err := demoConnection(ctx, tx, &st.crm); err != nil {
 			return err
 		}
@@ -416,19 +584,6 @@ func seedDemoHubTasks(ctx context.Context, tx store.Tx, u store.User, enabledAt,
 	return hs, nil
 }
 
-// seedDemoCRM returns the in-memory CRM, seeded with demoCRMTasks due
-// relative to today.
-func seedDemoCRM(today time.Time) *memory.System {
-	crm := memory.New(memory.Options{Name: "00T"})
-	for _, t := range demoCRMTasks {
-		crm.Create(demoObjectA, connector.Fields{
-			"Subject": t.subject, "Status": t.status, "Priority": t.priority,
-			"ActivityDate": today.AddDate(0, 0, t.due).Format(time.DateOnly), "Description": t.description,
-		})
-	}
-	return crm
-}
-
 // demoURL turns a listening address into a URL a browser or curl reaches.
 func demoURL(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
@@ -443,7 +598,7 @@ func demoURL(addr string) string {
 
 // printDemoGuide prints where the demo runs, what it seeded, both users'
 // tokens and commands to try.
-func (a *app) printDemoGuide(w io.Writer, url, dir string, st demoState, crmTasks int) {
+func (a *app) printDemoGuide(w io.Writer, url, dir string, st demoState, sb *demoSandbox, crmTasks int) {
 	admin := `-H "Authorization: Bearer $ADMIN_TOKEN"`
 	sam := `-H "Authorization: Bearer $SAM_TOKEN"`
 	var example store.HubTask // a task of Sam's to complete
@@ -458,13 +613,15 @@ func (a *app) printDemoGuide(w io.Writer, url, dir string, st demoState, crmTask
 		loc = time.UTC
 	}
 	tomorrow := time.Now().In(loc).AddDate(0, 0, 1).Format(time.DateOnly)
+	sc := sb.org.Config()
 	fmt.Fprintf(w, `
 crmsync demo is running at %[1]s
   data:    %[2]s: %[3]s, a fresh SQLite database at each start; secret.key, kept
   org:     %[4]s (%[5]s): admin %[6]s, member %[7]s (Sam)
   stream:  %[8]q: %[9]s Task <-> %[10]s, every minute
+  salesforce sandbox: %[23]s (Sam's CRM user: %[24]s)
 
-The in-memory CRM lives in this process only, so each start recreates the
+The Salesforce sandbox lives in this process only, so each start recreates the
 demo database and seeds it afresh: %[11]d CRM tasks, and %[12]d tasks on Sam's
 hub list. %[13]d of Sam's tasks predate the stream and stay in the hub; the
 %[14]d added since go to the CRM (SPEC T3). CRM tasks "In Progress" or of
@@ -504,19 +661,29 @@ The hub, as the admin:
   curl -s %[1]s/metrics | grep '^crmsync_http_requests_total'
   curl -s %[1]s/api/v1/openapi.json
 
+The CRM side, in the Salesforce sandbox (its own throwaway credentials):
+
+  SF_TOKEN=$(curl -s %[23]s/services/oauth2/token -d grant_type=password \
+    -d client_id=%[25]s -d client_secret=%[26]s \
+    -d username=%[27]s -d password=%[28]s | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $SF_TOKEN" '%[23]s/services/data/v%[29]s/query?q=SELECT+Subject,Status,ActivityDate+FROM+Task'
+
 Stop with Ctrl-C.
 
 `, url, dir, demoDBFile, st.org.Name, st.org.TimeZone, st.admin.Email, st.member.Email,
 		st.stream.Name, st.crm.Name, st.hub.Name,
 		crmTasks, len(st.hubTasks), len(demoOldHubTasks), len(st.hubTasks)-len(demoOldHubTasks),
-		st.adminToken, st.memberToken, sam, example.Name, example.ID, tomorrow, st.stream.ID, admin)
+		st.adminToken, st.memberToken, sam, example.Name, example.ID, tomorrow, st.stream.ID, admin,
+		sb.base, demoSFMemberUser, sc.ClientID, sc.ClientSecret, demoSFIntegrationUser, demoSFPassword, sc.APIVersion)
 }
 
 // demoActivity makes the small edits a user would, on one side at a time,
-// so that scheduled runs have something to carry over: on the CRM through
-// the in-memory system, on the member's hub list through the store.
+// so that scheduled runs have something to carry over: in the Salesforce
+// sandbox as the member's CRM user (its act-as-user admin methods), on the
+// member's hub list through the store.
 type demoActivity struct {
-	crm           *memory.System
+	crm           *sfsandbox.Server
+	crmBase       string // the sandbox's base URL, to list its Tasks
 	store         store.Store
 	orgID, userID string // whose hub list
 	loc           *time.Location
@@ -570,29 +737,36 @@ func activityAttrs(side, action, id, task, due string) []slog.Attr {
 	return attrs
 }
 
-// editCRM completes an open CRM task, reschedules one, or adds one.
-func (d *demoActivity) editCRM(_ context.Context, action, pick int, due, name string) ([]slog.Attr, error) {
-	recs := d.crm.List(demoObjectA)
-	var open []connector.Record
+// editCRM completes an open CRM task, reschedules one, or adds one, as the
+// member's CRM user in the Salesforce sandbox.
+func (d *demoActivity) editCRM(ctx context.Context, action, pick int, due, name string) ([]slog.Attr, error) {
+	recs, err := demoSandboxTasks(ctx, d.crm, d.crmBase)
+	if err != nil {
+		return []slog.Attr{slog.String("side", "crm")}, err
+	}
+	var open []map[string]any
 	for _, r := range recs {
-		if r.Fields["Status"] != "Completed" {
+		if r["Status"] != "Completed" {
 			open = append(open, r)
 		}
 	}
-	subject := func(r connector.Record) string { s, _ := r.Fields["Subject"].(string); return s }
+	str := func(r map[string]any, f string) string { s, _ := r[f].(string); return s }
 	switch {
 	case action == demoComplete && len(open) > 0:
 		r := open[pick%len(open)]
-		return activityAttrs("crm", "complete", r.ID, subject(r), ""),
-			d.crm.Update(demoObjectA, r.ID, connector.Fields{"Status": "Completed"})
+		return activityAttrs("crm", "complete", str(r, "Id"), str(r, "Subject"), ""),
+			d.crm.Update(demoObjectA, str(r, "Id"), demoSFMemberUser, map[string]any{"Status": "Completed"})
 	case action == demoReschedule && len(recs) > 0:
 		r := recs[pick%len(recs)]
-		return activityAttrs("crm", "reschedule", r.ID, subject(r), due),
-			d.crm.Update(demoObjectA, r.ID, connector.Fields{"ActivityDate": due})
+		return activityAttrs("crm", "reschedule", str(r, "Id"), str(r, "Subject"), due),
+			d.crm.Update(demoObjectA, str(r, "Id"), demoSFMemberUser, map[string]any{"ActivityDate": due})
 	}
-	id := d.crm.Create(demoObjectA, connector.Fields{"Subject": name, "Status": "Not Started", "Priority": "Normal", "ActivityDate": due})
-	d.added++
-	return activityAttrs("crm", "add", id, name, due), nil
+	id, err := d.crm.Create(demoObjectA, demoSFMemberUser,
+		map[string]any{"Subject": name, "Status": "Not Started", "Priority": "Normal", "ActivityDate": due})
+	if err == nil {
+		d.added++
+	}
+	return activityAttrs("crm", "add", id, name, due), err
 }
 
 // editHub completes an open task of the member's hub list, reschedules

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -15,9 +16,8 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/config"
-	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
-	"github.com/crmsync/crmsync/internal/connector/memory"
+	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -151,14 +151,23 @@ func (d *demoRun) connections(t *testing.T) (crm, hub api.Connection) {
 	getJSON(t, d.base+"/api/v1/connections", d.adminToken, &conns)
 	for _, c := range conns.Items {
 		switch c.System {
-		case systemMemory:
+		case salesforce.SystemName:
 			crm = c
 		case hubtask.SystemName:
 			hub = c
 		}
 	}
-	if crm.Name != demoCRMName || hub.Name != demoHubName {
+	if crm.Name != demoCRMName || crm.UserID != "" || hub.Name != demoHubName {
 		t.Fatalf("connections = %+v", conns.Items)
+	}
+	// The CRM connection's settings name the sandbox; its secrets stay out
+	// of the API.
+	var cfg salesforce.ConnectionConfig
+	if err := json.Unmarshal(crm.Config, &cfg); err != nil || !strings.HasPrefix(cfg.BaseURL, "http://127.0.0.1:") || cfg.ExternalIDField != demoSFKeyField {
+		t.Errorf("CRM connection config %s (%v)", crm.Config, err)
+	}
+	if _, body := request(t, "GET", d.base+"/api/v1/connections", d.adminToken); strings.Contains(body, demoSFPassword) {
+		t.Error("the API shows the Salesforce password")
 	}
 	var me api.Me
 	getJSON(t, d.base+"/api/v1/me", d.memberToken, &me)
@@ -180,11 +189,27 @@ func (d *demoRun) hubTasks(t *testing.T) map[string]api.Task {
 	return byName
 }
 
-// crmBySubject lists the in-memory CRM's tasks by subject.
-func crmBySubject(crm *memory.System) map[string]connector.Record {
-	out := map[string]connector.Record{}
-	for _, r := range crm.List(demoObjectA) {
-		s, _ := r.Fields["Subject"].(string)
+// demoSandboxOf is the running demo's Salesforce sandbox behind the CRM
+// connection conn.
+func demoSandboxOf(t *testing.T, conn api.Connection) *demoSandbox {
+	t.Helper()
+	v, ok := demoSandboxes.Load(conn.ID)
+	if !ok {
+		t.Fatalf("no Salesforce sandbox for connection %s", conn.ID)
+	}
+	return v.(*demoSandbox)
+}
+
+// crmBySubject lists the Salesforce sandbox's live Tasks by subject.
+func crmBySubject(t *testing.T, sb *demoSandbox) map[string]map[string]any {
+	t.Helper()
+	recs, err := demoSandboxTasks(t.Context(), sb.org, sb.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, r := range recs {
+		s, _ := r["Subject"].(string)
 		out[s] = r
 	}
 	return out
@@ -193,10 +218,10 @@ func crmBySubject(crm *memory.System) map[string]connector.Record {
 // checkDemoSynced checks, after a first sync, the member's hub list through
 // the API against the seeded CRM tasks, and the CRM against the seeded hub
 // tasks.
-func checkDemoSynced(t *testing.T, d *demoRun, crm *memory.System) {
+func checkDemoSynced(t *testing.T, d *demoRun, crm *demoSandbox) {
 	t.Helper()
 	hub := d.hubTasks(t)
-	crmTasks := crmBySubject(crm)
+	crmTasks := crmBySubject(t, crm)
 	// SPEC T2: Not Started ↔ Open, Completed ↔ Complete, Normal and High
 	// as they are. Other values (In Progress, Waiting on someone else,
 	// Low) are not synced: the hub task has its default, Open or Normal,
@@ -222,12 +247,15 @@ func checkDemoSynced(t *testing.T, d *demoRun, crm *memory.System) {
 			t.Errorf("hub task %q: priority %q, want %q (CRM %q)", want.subject, got.Priority, p, want.priority)
 		}
 		c := crmTasks[want.subject]
-		if got.Due != c.Fields["ActivityDate"] || got.Details != want.description {
-			t.Errorf("hub task %+v, CRM task %v", got, c.Fields)
+		if got.Due != c["ActivityDate"] || got.Details != want.description {
+			t.Errorf("hub task %+v, CRM task %v", got, c)
 		}
-		if c.Fields["Status"] != want.status || c.Fields["Priority"] != want.priority {
+		if c["Status"] != want.status || c["Priority"] != want.priority {
 			t.Errorf("CRM task %q now %v %v, seeded %q %q: a hub default came back", want.subject,
-				c.Fields["Status"], c.Fields["Priority"], want.status, want.priority)
+				c["Status"], c["Priority"], want.status, want.priority)
+		}
+		if owner := crmTasks[demoCRMTasks[0].subject]["OwnerId"]; c["OwnerId"] != owner || owner == nil {
+			t.Errorf("CRM task %q is owned by %v, the first by %v", want.subject, c["OwnerId"], owner)
 		}
 	}
 	// SPEC T3: hub tasks created after enabling reach the CRM; older ones
@@ -235,12 +263,12 @@ func checkDemoSynced(t *testing.T, d *demoRun, crm *memory.System) {
 	crmStatus := map[string]string{store.HubTaskOpen: "Not Started", store.HubTaskComplete: "Completed"}
 	for _, h := range demoHubTasks {
 		r, ok := crmTasks[h.name]
-		if !ok || r.Key == "" {
-			t.Errorf("hub task %q was not pushed to the CRM", h.name)
+		if key, _ := r[demoSFKeyField].(string); !ok || key == "" {
+			t.Errorf("hub task %q was not pushed to the CRM with a key: %v", h.name, r)
 			continue
 		}
-		if r.Fields["Status"] != crmStatus[h.status] || r.Fields["Priority"] != h.priority {
-			t.Errorf("pushed hub task %q: CRM %v", h.name, r.Fields)
+		if r["Status"] != crmStatus[h.status] || r["Priority"] != h.priority {
+			t.Errorf("pushed hub task %q: CRM %v", h.name, r)
 		}
 	}
 	for _, name := range demoOldHubTasks {
@@ -289,6 +317,7 @@ func TestDemo(t *testing.T) {
 		d.base + "/healthz", "/api/v1/streams", "/runs", "/api/v1/conflicts", "/api/v1/quarantine", "/metrics",
 		`$SAM_TOKEN" ` + d.base + "/api/v1/tasks\n", `$SAM_TOKEN" ` + d.base + "/api/v1/tasks/today\n",
 		"/complete", "recreates the\ndemo database",
+		"salesforce sandbox: http://127.0.0.1:", "/services/oauth2/token", "/query?q=SELECT+Subject,Status,ActivityDate+FROM+Task",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("guide lacks %q:\n%s", want, out)
@@ -309,7 +338,10 @@ func TestDemo(t *testing.T) {
 	// The first sync runs by itself.
 	waitFirstSync(t, d, s.ID)
 	crmConn, _ := d.connections(t)
-	crm := memorySystems.Get(crmConn.ID)
+	crm := demoSandboxOf(t, crmConn)
+	if !strings.Contains(out, "salesforce sandbox: "+crm.base+" ") {
+		t.Errorf("guide does not name the sandbox %s", crm.base)
+	}
 	checkDemoSynced(t, d, crm)
 
 	// SPEC T6: completing in the hub reaches the CRM, for a task imported
@@ -338,15 +370,21 @@ func TestDemo(t *testing.T) {
 			}
 			asked = time.Now()
 		}
-		crmTasks := crmBySubject(crm)
+		crmTasks := crmBySubject(t, crm)
 		for _, name := range done {
-			if crmTasks[name].Fields["Status"] != "Completed" {
+			if crmTasks[name]["Status"] != "Completed" {
 				return false
 			}
 		}
 		return true
 	})
 	d.stop(t)
+	if _, err := http.Get(crm.base + "/services/data"); err == nil {
+		t.Error("the Salesforce sandbox still answers after the demo stopped")
+	}
+	if _, ok := demoSandboxes.Load(crmConn.ID); ok {
+		t.Error("the stopped demo's sandbox is still registered")
+	}
 
 	// A restart recreates the database: a new org with new tokens, the old
 	// ones refused; the key file is kept; everything is seeded and synced
@@ -367,7 +405,7 @@ func TestDemo(t *testing.T) {
 	}
 	waitFirstSync(t, d2, s2.ID)
 	crmConn2, _ := d2.connections(t)
-	checkDemoSynced(t, d2, memorySystems.Get(crmConn2.ID))
+	checkDemoSynced(t, d2, demoSandboxOf(t, crmConn2))
 	if !strings.Contains(d2.stderr.String(), "demo: database recreated and seeded") {
 		t.Errorf("the restart does not say it recreated the database:\n%s", d2.stderr.String())
 	}
@@ -427,11 +465,30 @@ func TestDemoActivity(t *testing.T) {
 	db := openHubDB(t, "sqlite:"+filepath.Join(t.TempDir(), "hub.db"))
 	defer db.Close()
 	now := time.Now()
-	st, err := seedDemo(t.Context(), db.Store, now, time.UTC)
+	var logs syncBuffer
+	log := newLogger(&logs, config.Default())
+	sb, err := startDemoSandbox(t.Context(), now, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	crm := seedDemoCRM(now)
+	defer sb.stop()
+	sfConfig, sfCreds, err := sb.connection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := seedDemo(t.Context(), db.Store, now, time.UTC, sfConfig, sfCreds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// listCRM lists the sandbox's Tasks, and prints them to compare.
+	listCRM := func() (n int, snapshot string) {
+		t.Helper()
+		recs, err := demoSandboxTasks(t.Context(), sb.org, sb.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs), fmt.Sprint(recs)
+	}
 	// listHub lists the member's hub tasks and the last Seq of the list.
 	listHub := func() (n int, seq int64) {
 		t.Helper()
@@ -448,10 +505,12 @@ func TestDemoActivity(t *testing.T) {
 		}
 		return n, seq
 	}
-	var logs syncBuffer
-	act := &demoActivity{crm: crm, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: time.UTC,
-		rnd: rand.New(rand.NewPCG(1, 2)), log: newLogger(&logs, config.Default())}
-	crmBefore, crmSeq := len(crm.List(demoObjectA)), crm.Cursor()
+	act := &demoActivity{crm: sb.org, crmBase: sb.base, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: time.UTC,
+		rnd: rand.New(rand.NewPCG(1, 2)), log: log}
+	crmBefore, crmSnap := listCRM()
+	if crmBefore != len(demoCRMTasks) {
+		t.Errorf("the sandbox holds %d Tasks, want %d", crmBefore, len(demoCRMTasks))
+	}
 	hubBefore, hubSeq := listHub()
 	const steps = 60
 	for range steps {
@@ -472,10 +531,11 @@ func TestDemoActivity(t *testing.T) {
 		t.Errorf("an edit failed:\n%s", out)
 	}
 	hubAfter, hubSeqAfter := listHub()
-	if crm.Cursor() == crmSeq || hubSeqAfter == hubSeq {
+	crmAfter, crmSnapAfter := listCRM()
+	if crmSnapAfter == crmSnap || hubSeqAfter == hubSeq {
 		t.Error("a side saw no change")
 	}
-	if len(crm.List(demoObjectA))+hubAfter != crmBefore+hubBefore+act.added {
+	if crmAfter+hubAfter != crmBefore+hubBefore+act.added {
 		t.Errorf("added %d tasks, lists do not add up", act.added)
 	}
 }
