@@ -347,14 +347,17 @@ func (b *batch) deleted(it *item, l store.Link, delA, delB bool, ra, rb store.Re
 
 // vanished handles an update refused because the record no longer exists:
 // a delete the change listing has not reported (yet). The record is
-// mirrored as deleted at an unknown time and marked pending again, so that
-// the delete policy settles the pair in this run.
+// mirrored as deleted and marked pending again, so that the delete policy
+// settles the pair in this run. The delete happened after the record was
+// last seen alive, so that time stands for it: a delete policy "within N
+// days" then propagates it when the record was seen within N days, and
+// counts it as of unknown age otherwise.
 func (b *batch) vanished(it *item, s store.Side, id string) {
 	rec, ok := b.recs[s][id]
 	if !ok {
 		rec = store.Record{ConnID: b.r.connID(s), Object: b.r.object(s), ID: id, Fields: json.RawMessage("{}")}
 	}
-	rec.Deleted, rec.Modified, rec.Gen = true, time.Time{}, b.r.gen[s]
+	rec.Deleted, rec.Gen = true, b.r.gen[s]
 	it.writes, it.link, it.conflicts, it.tombs, it.dropLink = nil, nil, nil, nil, ""
 	it.mirror = []store.Record{rec}
 	it.repend = append(it.repend, store.Pending{StreamID: b.r.st.ID, Side: s, RecordID: id})
