@@ -123,7 +123,8 @@ type Tx interface {
 	PutRecords(ctx context.Context, recs []Record) error
 	GetRecords(ctx context.Context, connID, object string, ids []string) (map[string]Record, error)
 	// FindRecords returns the live records of connID/object whose match key
-	// of the given kind equals key, by id; an empty key matches nothing.
+	// of the given kind equals key, by id (deleted ones too for
+	// MatchExternalAny); an empty key matches nothing.
 	FindRecords(ctx context.Context, connID, object string, kind MatchKind, key string) ([]Record, error)
 	// ListRecords pages through connID/object by id (byte order), after the
 	// given id, deleted records included.
@@ -406,8 +407,10 @@ type MatchKind string
 // The match keys.
 const (
 	MatchExternal MatchKind = "external" // Record.Key
-	MatchEmail    MatchKind = "email"
-	MatchName     MatchKind = "name" // folded first + last name
+	// MatchExternalAny finds by Record.Key among deleted records too.
+	MatchExternalAny MatchKind = "external_any"
+	MatchEmail       MatchKind = "email"
+	MatchName        MatchKind = "name" // folded first + last name
 )
 
 // Record is the mirror of one external record.

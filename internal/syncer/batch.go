@@ -406,6 +406,23 @@ func (b *batch) matchUnlinked(ctx context.Context, items []*item) error {
 			b.deleted(it, l, s == store.SideB, s == store.SideA, ra, rb)
 			continue
 		}
+		if cp, gone, err := b.copyGone(ctx, s, rec); err != nil {
+			return err
+		} else if gone {
+			// This stream copied the record before (a run that died before
+			// committing the link) and a user deleted the copy since: the
+			// delete policy applies to the pair, or the record would be
+			// copied again.
+			o := s.Other()
+			b.claimed[s][it.id], b.claimed[o][cp.ID] = true, true
+			l := store.Link{StreamID: r.st.ID, AID: it.id, BID: cp.ID}
+			ra, rb := rec, cp
+			if s == store.SideB {
+				l.AID, l.BID, ra, rb = cp.ID, it.id, cp, rec
+			}
+			b.deleted(it, l, o == store.SideA, o == store.SideB, ra, rb)
+			continue
+		}
 		cands, byKey, err := b.candidates(ctx, s, rec)
 		if err != nil {
 			return err
@@ -437,6 +454,31 @@ func (b *batch) matchUnlinked(ctx context.Context, items []*item) error {
 		b.create(it)
 	}
 	return nil
+}
+
+// copyGone reports whether this stream's copy of rec on the other side
+// exists only as a deleted record, and returns it.
+func (b *batch) copyGone(ctx context.Context, s store.Side, rec store.Record) (store.Record, bool, error) {
+	r := b.r
+	o := s.Other()
+	if r.otherEmpty[o] {
+		return store.Record{}, false, nil
+	}
+	var copies []store.Record
+	err := r.e.cfg.Store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		copies, err = tx.FindRecords(ctx, r.connID(o), r.object(o), store.MatchExternalAny, IdempotencyKey(r.st.ID, s, rec.ID))
+		return err
+	})
+	if err != nil || len(copies) == 0 {
+		return store.Record{}, false, err
+	}
+	for _, c := range copies {
+		if !c.Deleted || b.claimed[o][c.ID] {
+			return store.Record{}, false, nil // a live copy: the recovery path links it
+		}
+	}
+	return copies[0], true, nil
 }
 
 // originGone reports whether rec was created by this stream from a record

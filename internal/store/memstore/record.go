@@ -175,8 +175,9 @@ func (t *tx) FindRecords(_ context.Context, connID, object string, kind store.Ma
 		tb = emptyTable
 	}
 	var idx map[string]map[string]struct{}
+	anyState := kind == store.MatchExternalAny
 	switch kind {
-	case store.MatchExternal:
+	case store.MatchExternal, store.MatchExternalAny:
 		idx = tb.byExt
 	case store.MatchEmail:
 		idx = tb.byEmail
@@ -190,7 +191,7 @@ func (t *tx) FindRecords(_ context.Context, connID, object string, kind store.Ma
 	}
 	var out []store.Record
 	for id := range idx[key] {
-		if r := tb.byID[id]; !r.Deleted {
+		if r := tb.byID[id]; !r.Deleted || anyState {
 			out = append(out, copyRecord(r))
 		}
 	}

@@ -78,7 +78,10 @@ func (t *tx) GetRecords(ctx context.Context, connID, object string, ids []string
 // FindRecords implements store.Tx.
 func (t *tx) FindRecords(ctx context.Context, connID, object string, kind store.MatchKind, key string) ([]store.Record, error) {
 	var col string
+	live := " AND deleted = 0"
 	switch kind {
+	case store.MatchExternalAny:
+		col, live = "ext_key", ""
 	case store.MatchExternal:
 		col = "ext_key"
 	case store.MatchEmail:
@@ -92,7 +95,7 @@ func (t *tx) FindRecords(ctx context.Context, connID, object string, kind store.
 		return nil, nil
 	}
 	rows, err := t.query(ctx, `SELECT `+recordCols+` FROM `+t.s.d.from("records", "records_"+col)+`
-		WHERE conn_id = ? AND object = ? AND `+col+` = ? AND `+col+` <> '' AND deleted = 0 ORDER BY id`, connID, object, key)
+		WHERE conn_id = ? AND object = ? AND `+col+` = ? AND `+col+` <> ''`+live+` ORDER BY id`, connID, object, key)
 	return collect(rows, err, "find records", scanRecord)
 }
 

@@ -104,7 +104,7 @@ func testFindRecords(t *testing.T, s store.Store) {
 	recs := []store.Record{
 		mk("b", "ext-1", "ann@example.com", "ann lee", false),
 		mk("a", "ext-2", "ann@example.com", "bob roe", false),
-		mk("c", "ext-1", "ann@example.com", "ann lee", true), // deleted: never found
+		mk("c", "ext-1", "ann@example.com", "ann lee", true), // deleted: found by MatchExternalAny only
 		mk("d", "", "", "", false),                           // no keys: found by none
 		{ConnID: "c1", Object: "Lead", ID: "e", Key: "ext-1", EmailKey: "ann@example.com"},
 		{ConnID: "c2", Object: "Contact", ID: "f", Key: "ext-1", EmailKey: "ann@example.com"},
@@ -121,6 +121,8 @@ func testFindRecords(t *testing.T, s store.Store) {
 		{store.MatchName, "ann lee", []string{"b"}},
 		{store.MatchName, "nobody", nil},
 		{store.MatchExternal, "", nil},
+		{store.MatchExternalAny, "ext-1", []string{"b", "c"}},
+		{store.MatchExternalAny, "", nil},
 		{store.MatchEmail, "", nil},
 		{store.MatchName, "", nil},
 	}
