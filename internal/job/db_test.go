@@ -2,7 +2,6 @@ package job
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -10,7 +9,6 @@ import (
 	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/postgres"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
 	"github.com/crmsync/crmsync/internal/testenv"
 )
 
@@ -44,15 +42,7 @@ func testBox(t *testing.T) *secret.Box {
 // connection.
 func openSQLite(t *testing.T) (store.Store, newNodeFunc) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), testBox(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() }) // runs after the queues stop
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.SQLite(t) // closed after the queues, which stop in later cleanups
 	return st, func(t *testing.T, cfg Config) *Queue {
 		q, err := NewSQLite(st.DB(), cfg)
 		if err != nil {

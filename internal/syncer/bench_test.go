@@ -16,11 +16,10 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/memory"
-	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
 	"github.com/crmsync/crmsync/internal/syncer"
 	"github.com/crmsync/crmsync/internal/task"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // benchScale shrinks the benchmarks' record counts for a quick look:
@@ -30,24 +29,6 @@ func benchScale(n int) int {
 		return max(1, int(float64(n)*f))
 	}
 	return n
-}
-
-func openSQLite(tb testing.TB) *sqlite.Store {
-	tb.Helper()
-	key := make([]byte, 32)
-	box, err := secret.NewBox(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "hub.db"), box)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := st.Migrate(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
 }
 
 // generator is a source that makes its records on demand, so that a
@@ -169,7 +150,7 @@ func BenchmarkImport(b *testing.B) {
 	now := func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 	for i := 0; i < b.N; i++ {
 		raw := rawInsertRate(b, n)
-		st := openSQLite(b)
+		st := testenv.SQLite(b)
 		gen := &generator{n: n, page: 2000, t0: now()}
 		out := &sink{}
 		def := task.Definition()
@@ -262,7 +243,7 @@ func incrementalRun(b *testing.B, base, changes int) time.Duration {
 	b.Helper()
 	ctx := context.Background()
 	clk := newClock()
-	st := openSQLite(b)
+	st := testenv.SQLite(b)
 	sa := memory.New(memory.Options{Name: "a", Now: clk.Now, PageSize: 2000})
 	sb := memory.New(memory.Options{Name: "b", Now: clk.Now, PageSize: 2000})
 	def := task.Definition()

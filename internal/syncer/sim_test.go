@@ -43,7 +43,7 @@ func TestSimulation(t *testing.T) {
 // TestSimulationSQLite runs histories on a real SQLite file, all in one
 // database as a hub holds many orgs.
 func TestSimulationSQLite(t *testing.T) {
-	st := openSQLite(t)
+	st := testenv.SQLite(t)
 	simulate(t, "TestSimulationSQLite", simCount(t, "CRMSYNC_SIM_SQLITE", 300), 2,
 		func(testing.TB) store.Store { return st })
 }

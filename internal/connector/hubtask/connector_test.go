@@ -1,10 +1,8 @@
 package hubtask_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -13,36 +11,17 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
-	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/store/memstore"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
-
-// openSQLite opens a migrated SQLite store in the test's directory.
-func openSQLite(t *testing.T) store.Store {
-	t.Helper()
-	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // stores are the stores each connector test runs on.
 var stores = []struct {
 	name string
 	open func(t *testing.T) store.Store
 }{
-	{"sqlite", openSQLite},
+	{"sqlite", func(t *testing.T) store.Store { return testenv.SQLite(t) }},
 	{"memstore", func(*testing.T) store.Store { return memstore.New(memstore.Config{}) }},
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/syncer"
 	"github.com/crmsync/crmsync/internal/task"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // TestEngineSyncsHubTasksWithCRM runs the real engine, with the task
@@ -23,7 +24,7 @@ import (
 func TestEngineSyncsHubTasksWithCRM(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s := openSQLite(t)
+	s := testenv.SQLite(t)
 	crm := memory.New(memory.Options{Name: "00T"})
 
 	var org store.Org

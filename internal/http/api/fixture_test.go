@@ -9,15 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/crmsync/crmsync/internal/http/api"
-	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // credential is a connection secret that must never appear in a response.
@@ -56,31 +54,13 @@ type fixtureOpts struct {
 	noTrigger bool
 }
 
-// openStore opens a migrated SQLite store in the test's temporary directory.
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	box, err := secret.NewBox(bytes.Repeat([]byte{7}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func newFixture(t *testing.T, opts ...fixtureOpts) *fixture {
 	t.Helper()
 	var o fixtureOpts
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	f := &fixture{t: t, store: openStore(t), trigger: &recordingTrigger{}}
+	f := &fixture{t: t, store: testenv.SQLite(t), trigger: &recordingTrigger{}}
 	ctx := t.Context()
 	err := f.store.InTx(ctx, func(tx store.Tx) error {
 		f.orgA = store.Org{Name: "Acme", TimeZone: "Europe/Paris"}

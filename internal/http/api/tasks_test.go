@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // stubClock is the API's clock in the task tests; it moves when told.
@@ -46,7 +47,7 @@ type taskEnv struct {
 
 func newTaskEnv(t *testing.T) *taskEnv {
 	t.Helper()
-	e := &taskEnv{fixture: &fixture{t: t, store: openStore(t)}, clock: &stubClock{now: now}}
+	e := &taskEnv{fixture: &fixture{t: t, store: testenv.SQLite(t)}, clock: &stubClock{now: now}}
 	ctx := t.Context()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		acme := store.Org{Name: "Acme", TimeZone: "America/New_York"}

@@ -5,27 +5,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/crmsync/crmsync/internal/secret"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // A panicking handler answers a JSON 500, is counted as one, and leaves the
 // server running.
 func TestPanicIsA500(t *testing.T) {
 	t.Parallel()
-	box, err := secret.NewBox(bytes.Repeat([]byte{1}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testenv.SQLite(t)
 	var logs bytes.Buffer
 	s, err := New(Config{Store: st, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {

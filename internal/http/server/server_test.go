@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,30 +18,11 @@ import (
 
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/http/server"
-	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
-
-// openStore opens a migrated SQLite store in the test's temporary directory.
-func openStore(t *testing.T) *sqlite.Store {
-	t.Helper()
-	box, err := secret.NewBox(bytes.Repeat([]byte{9}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // seedAdmin creates an org with an admin and returns the admin's token.
 func seedAdmin(t *testing.T, s store.Store) string {
@@ -102,7 +81,7 @@ func newServer(t *testing.T, s store.Store) (*server.Server, string) {
 
 func TestHealthz(t *testing.T) {
 	t.Parallel()
-	s := openStore(t)
+	s := testenv.SQLite(t)
 	_, url := newServer(t, s)
 	if code, body := get(t, url+"/healthz", ""); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
 		t.Errorf("healthy: %d %s", code, body)
@@ -117,7 +96,7 @@ func TestHealthz(t *testing.T) {
 // path, so that clients cannot mint label values.
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	s := openStore(t)
+	s := testenv.SQLite(t)
 	token := seedAdmin(t, s)
 	_, url := newServer(t, s)
 
@@ -151,7 +130,7 @@ func TestMetrics(t *testing.T) {
 // operation the document describes is a route.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	t.Parallel()
-	srv, url := newServer(t, openStore(t))
+	srv, url := newServer(t, testenv.SQLite(t))
 
 	code, body := get(t, url+"/api/v1/openapi.json", "")
 	if code != http.StatusOK {
@@ -260,7 +239,7 @@ func resolve(doc map[string]any, ref string) (any, string) {
 // Serve answers until its context ends, then shuts down cleanly.
 func TestServeShutsDownGracefully(t *testing.T) {
 	t.Parallel()
-	srv, err := server.New(server.Config{Store: openStore(t), Logger: quiet})
+	srv, err := server.New(server.Config{Store: testenv.SQLite(t), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
