@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/memory"
@@ -24,44 +23,15 @@ import (
 func TestEngineSyncsSalesforceTasks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	key := sandbox.Field{Name: "crmsync_Key__c", Type: sandbox.TypeString, Length: 80, ExternalID: true, Unique: true}
-	sb := sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {key}}}) // the real clock, as the engine's
+	sb := sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {keyField}}}) // the real clock, as the engine's
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	hub := memory.New(memory.Options{Name: "hub"})
 	s := memstore.New(memstore.Config{})
 
-	var org store.Org
-	var st store.Stream
-	enabled := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	err := s.InTx(ctx, func(tx store.Tx) error {
-		org = store.Org{Name: "Acme", TimeZone: "Europe/Stockholm"}
-		if err := tx.CreateOrg(ctx, &org); err != nil {
-			return err
-		}
-		user := store.User{OrgID: org.ID, Email: "ann@acme.test", Name: "Ann"}
-		if err := tx.CreateUser(ctx, &user); err != nil {
-			return err
-		}
-		creds, _ := json.Marshal(salesforce.ConnectionCredentials{ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
-			Username: sandbox.DefaultUsername, Password: sandbox.DefaultPassword})
-		sfConn := store.Connection{OrgID: org.ID, System: salesforce.SystemName, Name: "Salesforce",
-			Config: json.RawMessage(`{"base_url":"` + srv.URL + `"}`), Credentials: creds}
-		hubConn := store.Connection{OrgID: org.ID, System: registry.SystemMemory, Name: "Hub"}
-		if err := tx.CreateConnection(ctx, &sfConn); err != nil {
-			return err
-		}
-		if err := tx.CreateConnection(ctx, &hubConn); err != nil {
-			return err
-		}
-		st = store.Stream{OrgID: org.ID, UserID: user.ID, Name: "Ann's reminders", Kind: task.Kind,
-			ConnA: sfConn.ID, ObjectA: "Task", ConnB: hubConn.ID, ObjectB: "task",
-			Enabled: true, EnabledAt: enabled, Settings: json.RawMessage(`{"` + task.SettingSubjectTemplate + `":true}`)}
-		return tx.CreateStream(ctx, &st)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	creds, _ := json.Marshal(salesforce.ConnectionCredentials{ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+		Username: sandbox.DefaultUsername, Password: sandbox.DefaultPassword})
+	org, st := seedTaskStream(t, s, srv.URL, creds)
 	reg := registry.New()
 	reg.Register(salesforce.SystemName, salesforce.Factory)
 	reg.Register(registry.SystemMemory, func(context.Context, store.Connection) (connector.Connector, error) { return hub, nil })

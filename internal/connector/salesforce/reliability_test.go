@@ -1,14 +1,11 @@
 package salesforce_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,14 +15,12 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/memory"
-	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	sandbox "github.com/crmsync/crmsync/internal/sandbox/salesforce"
-	"github.com/crmsync/crmsync/internal/secret"
 	"github.com/crmsync/crmsync/internal/store"
-	"github.com/crmsync/crmsync/internal/store/sqlite"
 	"github.com/crmsync/crmsync/internal/syncer"
 	"github.com/crmsync/crmsync/internal/task"
+	"github.com/crmsync/crmsync/internal/testenv"
 )
 
 // killSwitch wraps a connector and cancels the engine run's context once
@@ -111,55 +106,15 @@ func TestReliabilityUnderFaults(t *testing.T) {
 	var offset atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	advance := func(d time.Duration) { offset.Add(int64(d)) }
-	key := sandbox.Field{Name: "crmsync_Key__c", Type: sandbox.TypeString, Length: 80, ExternalID: true, Unique: true}
-	sb := sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {key}},
+	sb := sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {keyField}},
 		FaultSeed: seed, DailyAPIRequests: 100_000_000, Clock: clock})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	hub := memory.New(memory.Options{Name: "hub", Now: clock})
 
-	box, err := secret.NewBox(bytes.Repeat([]byte{0x42}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := testenv.SQLite(t)
 
-	var org store.Org
-	var st store.Stream
-	enabled := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	err = s.InTx(ctx, func(tx store.Tx) error {
-		org = store.Org{Name: "Acme", TimeZone: "Europe/Stockholm"}
-		if err := tx.CreateOrg(ctx, &org); err != nil {
-			return err
-		}
-		user := store.User{OrgID: org.ID, Email: "ann@acme.test", Name: "Ann"}
-		if err := tx.CreateUser(ctx, &user); err != nil {
-			return err
-		}
-		sfConn := store.Connection{OrgID: org.ID, System: salesforce.SystemName, Name: "Salesforce",
-			Config: json.RawMessage(`{"base_url":"` + srv.URL + `"}`), Credentials: []byte(`{}`)}
-		hubConn := store.Connection{OrgID: org.ID, System: registry.SystemMemory, Name: "Hub"}
-		if err := tx.CreateConnection(ctx, &sfConn); err != nil {
-			return err
-		}
-		if err := tx.CreateConnection(ctx, &hubConn); err != nil {
-			return err
-		}
-		st = store.Stream{OrgID: org.ID, UserID: user.ID, Name: "Ann's reminders", Kind: task.Kind,
-			ConnA: sfConn.ID, ObjectA: "Task", ConnB: hubConn.ID, ObjectB: "task",
-			Enabled: true, EnabledAt: enabled, Settings: json.RawMessage(`{"` + task.SettingSubjectTemplate + `":true}`)}
-		return tx.CreateStream(ctx, &st)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org, st := seedTaskStream(t, s, srv.URL, []byte(`{}`))
 
 	var sleeps atomic.Int64
 	newSF := func() *salesforce.Connector {
@@ -569,7 +524,7 @@ func TestReliabilityUnderFaults(t *testing.T) {
 	var nLinks int64
 	var pending int64
 	var quarantine []store.Quarantine
-	err = s.Read(ctx, func(tx store.Tx) error {
+	err := s.Read(ctx, func(tx store.Tx) error {
 		var err error
 		if nLinks, err = tx.CountLinks(ctx, st.ID); err != nil {
 			return err
@@ -658,50 +613,12 @@ func TestReliabilityUnderFaults(t *testing.T) {
 // system and a stream between them on a SQLite store; run runs a new engine.
 func rig(t *testing.T, clock func() time.Time) (sb *sandbox.Server, hub *memory.System, run func() (store.Run, error)) {
 	ctx := t.Context()
-	key := sandbox.Field{Name: "crmsync_Key__c", Type: sandbox.TypeString, Length: 80, ExternalID: true, Unique: true}
-	sb = sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {key}}, Clock: clock})
+	sb = sandbox.New(sandbox.Config{CustomFields: map[string][]sandbox.Field{"Task": {keyField}}, Clock: clock})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	hub = memory.New(memory.Options{Name: "hub"})
-	box, err := secret.NewBox(bytes.Repeat([]byte{0x42}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var org store.Org
-	var st store.Stream
-	err = s.InTx(ctx, func(tx store.Tx) error {
-		org = store.Org{Name: "Acme"}
-		if err := tx.CreateOrg(ctx, &org); err != nil {
-			return err
-		}
-		user := store.User{OrgID: org.ID, Email: "ann@acme.test", Name: "Ann"}
-		if err := tx.CreateUser(ctx, &user); err != nil {
-			return err
-		}
-		sfConn := store.Connection{OrgID: org.ID, System: salesforce.SystemName, Name: "Salesforce", Credentials: []byte(`{}`)}
-		hubConn := store.Connection{OrgID: org.ID, System: registry.SystemMemory, Name: "Hub"}
-		if err := tx.CreateConnection(ctx, &sfConn); err != nil {
-			return err
-		}
-		if err := tx.CreateConnection(ctx, &hubConn); err != nil {
-			return err
-		}
-		st = store.Stream{OrgID: org.ID, UserID: user.ID, Name: "Ann's reminders", Kind: task.Kind,
-			ConnA: sfConn.ID, ObjectA: "Task", ConnB: hubConn.ID, ObjectB: "task", Enabled: true,
-			EnabledAt: time.Now().Add(-time.Minute), Settings: json.RawMessage(`{"` + task.SettingSubjectTemplate + `":true}`)}
-		return tx.CreateStream(ctx, &st)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testenv.SQLite(t)
+	org, st := seedTaskStream(t, s, srv.URL, []byte(`{}`))
 	run = func() (store.Run, error) { // a new hub process each time
 		sf, err := salesforce.New(salesforce.Config{BaseURL: srv.URL, ClientID: sandbox.DefaultClientID,
 			ClientSecret: sandbox.DefaultClientSecret, Username: sandbox.DefaultUsername, Password: sandbox.DefaultPassword,
