@@ -13,7 +13,7 @@ import (
 type store struct {
 	users    []*user
 	meetings map[int64]*meeting
-	order    []int64           // meeting ids in creation order
+	order    []int64              // meeting ids in creation order
 	byUUID   map[string]*instance // every past instance by its uuid
 }
 
