@@ -34,6 +34,7 @@ connectors can be tried and tested without an account at the provider.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.sandboxSalesforceCmd())
+	cmd.AddCommand(a.sandboxGoToMeetingCmd())
 	return cmd
 }
 
