@@ -19,7 +19,9 @@ func TestSandboxGoToMeeting(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, []string{"sandbox", "gotomeeting", "--addr", "127.0.0.1:0", "--client-id", "cli-client"}) }()
+	go func() {
+		done <- a.run(ctx, []string{"sandbox", "gotomeeting", "--addr", "127.0.0.1:0", "--client-id", "cli-client"})
+	}()
 	var base string
 	select {
 	case s := <-addr:

@@ -230,7 +230,9 @@ func (s *Server) now() time.Time {
 	return s.nowLocked()
 }
 
-func (s *Server) nowLocked() time.Time { return s.cfg.Clock().Add(s.offset).UTC().Truncate(time.Second) }
+func (s *Server) nowLocked() time.Time {
+	return s.cfg.Clock().Add(s.offset).UTC().Truncate(time.Second)
+}
 
 // Advance moves the sandbox's clock forward by d (backward when negative).
 func (s *Server) Advance(d time.Duration) {
