@@ -326,7 +326,7 @@ func groupSessions(id int64, rows []attendeeByMeeting) ([]Session, error) {
 		s.Attendees = append(s.Attendees, attendee(r, id))
 	}
 	if len(order) == 0 {
-		return nil, fmt.Errorf("meeting %d: %w", id, ErrNoSession)
+		return nil, fmt.Errorf("%w (meeting %d)", ErrNoSession, id)
 	}
 	res := make([]Session, 0, len(order))
 	for _, k := range order {
