@@ -35,6 +35,7 @@ connectors can be tried and tested without an account at the provider.`,
 	}
 	cmd.AddCommand(a.sandboxSalesforceCmd())
 	cmd.AddCommand(a.sandboxZoomCmd())
+	cmd.AddCommand(a.sandboxGoToMeetingCmd())
 	return cmd
 }
 
