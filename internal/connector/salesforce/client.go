@@ -3,10 +3,12 @@ package salesforce
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -36,6 +38,29 @@ type Config struct {
 	Username, Password string
 	// RefreshToken is the result of the web-server flow.
 	RefreshToken string
+	// PrivateKey signs the JWT bearer flow's assertion (iss ClientID, sub
+	// Username), for server-to-server connections: the connected app holds
+	// its certificate. Used when RefreshToken is empty; ClientSecret and
+	// Password are then not needed.
+	PrivateKey *rsa.PrivateKey
+	// JWTAudience is the assertion's aud: BaseURL by default, or
+	// https://login.salesforce.com (https://test.salesforce.com for a
+	// sandbox org) when BaseURL is a My Domain URL.
+	JWTAudience string
+	// OnRefreshToken receives the new refresh token when the org rotates
+	// it (refresh token rotation), so that a restart uses it; an error
+	// fails the login. Nil keeps it in this process only.
+	OnRefreshToken func(ctx context.Context, refreshToken string) error
+	// Logger receives requests (debug), retries, backoffs, budget stops
+	// and token events, never a token or a secret: discarded by default.
+	Logger *slog.Logger
+	// BulkThreshold is the record count above which a first (full)
+	// listing runs as a Bulk API 2.0 query job: 10,000 by default;
+	// negative never uses Bulk.
+	BulkThreshold int
+	// BulkPageSize is the most rows one Bulk results page asks for
+	// (maxRecords): 10,000 by default.
+	BulkPageSize int
 	// APIVersion is the REST API version: "v62.0" by default.
 	APIVersion string
 	// HTTPClient sends the requests: a client with a 60 s timeout by
@@ -70,6 +95,8 @@ const (
 	DefaultPageSize        = 2000
 	DefaultMaxRetries      = 5
 	DefaultExternalIDField = "crmsync_Key__c"
+	DefaultBulkThreshold   = 10000
+	DefaultBulkPageSize    = 10000
 	// batchSize is the most records one sObject Collections call takes.
 	batchSize = 200
 )
@@ -77,6 +104,7 @@ const (
 // Connector is a Salesforce org as a connector.Connector, over the REST API.
 type Connector struct {
 	cfg Config
+	log *slog.Logger
 
 	authMu sync.Mutex
 	sess   session
@@ -102,8 +130,8 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.ClientID == "" {
 		missing = append(missing, "ClientID")
 	}
-	if cfg.RefreshToken == "" && (cfg.Username == "" || cfg.Password == "") {
-		missing = append(missing, "RefreshToken or Username and Password")
+	if cfg.RefreshToken == "" && (cfg.Username == "" || (cfg.Password == "" && cfg.PrivateKey == nil)) {
+		missing = append(missing, "RefreshToken, or Username and PrivateKey or Password")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("salesforce: new: Config needs %s", strings.Join(missing, ", "))
@@ -133,7 +161,16 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.ExternalIDField == "" {
 		cfg.ExternalIDField = DefaultExternalIDField
 	}
-	return &Connector{cfg: cfg, fields: map[string][]string{}, budget: cfg.Budget,
+	if cfg.BulkThreshold == 0 {
+		cfg.BulkThreshold = DefaultBulkThreshold
+	}
+	if cfg.BulkPageSize <= 0 {
+		cfg.BulkPageSize = DefaultBulkPageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Connector{cfg: cfg, log: cfg.Logger, fields: map[string][]string{}, budget: cfg.Budget,
 		jitterRNG: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))}, nil
 }
 
@@ -351,6 +388,9 @@ type ConnectionConfig struct {
 	ExternalIDField string              `json:"external_id_field,omitempty"`
 	Fields          map[string][]string `json:"fields,omitempty"`
 	Budget          int                 `json:"budget,omitempty"`
+	JWTAudience     string              `json:"jwt_audience,omitempty"`
+	BulkThreshold   int                 `json:"bulk_threshold,omitempty"`
+	BulkPageSize    int                 `json:"bulk_page_size,omitempty"`
 }
 
 // ConnectionCredentials is the Credentials JSON of a Salesforce
@@ -361,32 +401,53 @@ type ConnectionCredentials struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Username     string `json:"username,omitempty"`
 	Password     string `json:"password,omitempty"`
+	// PrivateKey is the PEM RSA key of the JWT bearer flow.
+	PrivateKey string `json:"private_key,omitempty"`
 }
 
 // Factory builds the connector of a store.Connection: settings from its
-// Config JSON, secrets from its Credentials JSON.
+// Config JSON, secrets from its Credentials JSON. A rotated refresh token
+// lives in the process only; StoreFactory writes it back.
 func Factory(_ context.Context, c store.Connection) (connector.Connector, error) {
+	cfg, err := connectionConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: connection %s: %w", c.ID, err)
+	}
+	return conn, nil
+}
+
+// connectionConfig reads a connection's Config and Credentials JSON.
+func connectionConfig(c store.Connection) (Config, error) {
 	var cc ConnectionConfig
 	if len(c.Config) > 0 {
 		if err := json.Unmarshal(c.Config, &cc); err != nil {
-			return nil, fmt.Errorf("salesforce: connection %s: config: %w", c.ID, err)
+			return Config{}, fmt.Errorf("salesforce: connection %s: config: %w", c.ID, err)
 		}
 	}
 	var cr ConnectionCredentials
 	if len(c.Credentials) > 0 {
 		if err := json.Unmarshal(c.Credentials, &cr); err != nil {
 			// The JSON error could quote the secret: leave it out.
-			return nil, fmt.Errorf("salesforce: connection %s: credentials are not valid JSON", c.ID)
+			return Config{}, fmt.Errorf("salesforce: connection %s: credentials are not valid JSON", c.ID)
 		}
 	}
-	conn, err := New(Config{BaseURL: cc.BaseURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
+	cfg := Config{BaseURL: cc.BaseURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
 		Username: cr.Username, Password: cr.Password, RefreshToken: cr.RefreshToken,
 		APIVersion: cc.APIVersion, PageSize: cc.PageSize, MaxRetries: cc.MaxRetries,
-		ExternalIDField: cc.ExternalIDField, Fields: cc.Fields, Budget: cc.Budget})
-	if err != nil {
-		return nil, fmt.Errorf("salesforce: connection %s: %w", c.ID, err)
+		ExternalIDField: cc.ExternalIDField, Fields: cc.Fields, Budget: cc.Budget,
+		JWTAudience: cc.JWTAudience, BulkThreshold: cc.BulkThreshold, BulkPageSize: cc.BulkPageSize}
+	if cr.PrivateKey != "" {
+		k, err := ParsePrivateKey(cr.PrivateKey)
+		if err != nil {
+			return Config{}, fmt.Errorf("salesforce: connection %s: credentials: %w", c.ID, err)
+		}
+		cfg.PrivateKey = k
 	}
-	return conn, nil
+	return cfg, nil
 }
 
 // isCode reports whether err is an APIError with one of codes.

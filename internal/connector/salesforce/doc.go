@@ -1,7 +1,7 @@
 // Package salesforce is the connector of a Salesforce org: it lists changes
 // and writes records over the REST API (v62.0 by default) as Salesforce
-// documents it, with OAuth 2.0 (refresh-token or password grant) and
-// sObject Collections, and nothing specific to our sandbox
+// documents it, with OAuth 2.0 (refresh-token, JWT bearer or password
+// grant) and sObject Collections, and nothing specific to our sandbox
 // (internal/sandbox/salesforce), which its tests run against.
 //
 // Changes reads SOQL pages (nextRecordsUrl) ordered by SystemModstamp, Id,
@@ -21,7 +21,11 @@
 // REQUEST_LIMIT_EXCEEDED are retried with backoff honouring Retry-After,
 // then answered as *connector.RetryError over connector.ErrRateLimited; a
 // connection spends at most Config.Budget calls a day. An expired session
-// is renewed once per call; a refused grant answers ErrReconnect.
+// is renewed once per call; a refused grant answers ErrReconnect. The JWT
+// bearer flow (RFC 7523) signs an RS256 assertion with Config.PrivateKey
+// for each login. A refresh token the org rotates goes to
+// Config.OnRefreshToken; StoreFactory writes it to the connection's
+// credentials.
 //
 // A store.Connection of system "salesforce" keeps its settings in Config:
 //
@@ -33,5 +37,6 @@
 //
 //	{"client_id": "...", "client_secret": "...", "refresh_token": "..."}
 //
-// or, for the sandbox, "username" and "password" instead of refresh_token.
+// or "username" and "private_key" (PEM, PKCS #1 or #8) for the JWT bearer
+// flow, or, for the sandbox, "username" and "password".
 package salesforce
