@@ -111,8 +111,9 @@ type Connector struct {
 
 	mu        sync.Mutex // guards the fields below
 	fields    map[string][]string
-	calls     int       // API calls since budgetAt
-	budgetAt  time.Time // start of the budget's day
+	colTypes  map[string]map[string]string // describe's field types, by object
+	calls     int                          // API calls since budgetAt
+	budgetAt  time.Time                    // start of the budget's day
 	budget    int
 	usage     [2]int // last Sforce-Limit-Info api-usage: used, max
 	jitterRNG *rand.Rand
@@ -263,11 +264,15 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		if err := c.spend(); err != nil {
 			return err
 		}
-		status, hdr, raw, err := c.send(ctx, sess, method, path, payload)
+		status, hdr, raw, err := c.send(ctx, sess, method, path, payload, out)
 		if err != nil {
 			return err
 		}
 		if status >= 200 && status < 300 {
+			if ra, ok := out.(*rawAnswer); ok {
+				ra.header, ra.body = hdr, raw
+				return nil
+			}
 			if out == nil || status == http.StatusNoContent || len(raw) == 0 {
 				return nil
 			}
@@ -298,8 +303,15 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 	}
 }
 
-// send makes one HTTP round trip.
-func (c *Connector) send(ctx context.Context, sess session, method, path string, payload []byte) (int, http.Header, []byte, error) {
+// rawAnswer, as call's out, takes a 2xx answer as it came (a Bulk CSV
+// page) instead of decoding JSON.
+type rawAnswer struct {
+	header http.Header
+	body   []byte
+}
+
+// send makes one HTTP round trip; out says what the caller will read.
+func (c *Connector) send(ctx context.Context, sess session, method, path string, payload []byte, out any) (int, http.Header, []byte, error) {
 	u := path
 	if !strings.HasPrefix(path, "/services/") {
 		u = "/services/data/" + c.cfg.APIVersion + path
@@ -313,7 +325,11 @@ func (c *Connector) send(ctx context.Context, sess session, method, path string,
 		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+sess.token)
-	req.Header.Set("Accept", "application/json")
+	if _, ok := out.(*rawAnswer); ok {
+		req.Header.Set("Accept", "text/csv")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("Sforce-Query-Options", "batchSize="+strconv.Itoa(c.cfg.PageSize))
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")

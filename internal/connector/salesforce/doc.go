@@ -8,7 +8,11 @@
 // and getDeleted for tombstones; its cursor is JSON
 // {"since": RFC 3339 SystemModstamp, "next": nextRecordsUrl} (plus
 // "full": true on the intermediate pages of the first listing). Listings
-// re-read one minute before since, so a record may be listed twice. The fields
+// re-read one minute before since, so a record may be listed twice. A first
+// listing counts the object (SELECT COUNT()); past Config.BulkThreshold
+// (10,000 by default) it runs as a Bulk API 2.0 query job instead, read in
+// CSV pages of Config.BulkPageSize rows (cursor "job" and "locator"), in no
+// order, and the listing after it starts from the job's createdDate. The fields
 // selected are Config.Fields[object] or, by default, every field describe
 // reports except compound address and location fields. Write uses sObject
 // Collections with allOrNone=false; creates carry the idempotency key in
@@ -31,7 +35,8 @@
 //
 //	{"base_url": "https://acme.my.salesforce.com", "api_version": "v62.0",
 //	 "page_size": 2000, "max_retries": 5, "external_id_field": "crmsync_Key__c",
-//	 "fields": {"Task": ["Subject", "Status"]}, "budget": 50000}
+//	 "fields": {"Task": ["Subject", "Status"]}, "budget": 50000,
+//	 "bulk_threshold": 10000, "bulk_page_size": 10000, "jwt_audience": "..."}
 //
 // (only base_url is required) and its secrets in Credentials:
 //
