@@ -232,7 +232,10 @@ func (c *Connector) ensureBudget(ctx context.Context) error {
 	if c.budget <= 0 {
 		c.budget = max(l.DailyAPIRequests.Max/2, 1)
 	}
+	budget := c.budget
 	c.mu.Unlock()
+	c.log.LogAttrs(ctx, slog.LevelInfo, "salesforce: daily budget", slog.Int("budget", budget),
+		slog.Int("org_max", l.DailyAPIRequests.Max), slog.Int("org_remaining", l.DailyAPIRequests.Remaining))
 	return nil
 }
 
@@ -262,12 +265,20 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 			return err
 		}
 		if err := c.spend(); err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: budget spent, call not made", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.Int("budget", c.budgetNow()), slog.String("error", err.Error()))
 			return err
 		}
+		began := time.Now()
 		status, hdr, raw, err := c.send(ctx, sess, method, path, payload, out)
 		if err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: request failed", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.String("error", err.Error()))
 			return err
 		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "salesforce: request", slog.String("method", method),
+			slog.String("path", logPath(path)), slog.Int("status", status), slog.Int("bytes", len(raw)),
+			slog.Duration("duration", time.Since(began)))
 		if status >= 200 && status < 300 {
 			if ra, ok := out.(*rawAnswer); ok {
 				ra.header, ra.body = hdr, raw
@@ -284,6 +295,7 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		apiErr := decodeError(status, raw)
 		if status == http.StatusUnauthorized && !refreshed {
 			refreshed = true
+			c.log.LogAttrs(ctx, slog.LevelInfo, "salesforce: session expired, logging in again", slog.String("error_code", apiErr.Code()))
 			if _, err := c.session(ctx, sess.token); err != nil {
 				return err
 			}
@@ -295,12 +307,32 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		}
 		wait := c.backoff(attempt, hdr.Get("Retry-After"))
 		if attempt >= c.cfg.MaxRetries {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: retries exhausted", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.Int("status", status), slog.String("error_code", apiErr.Code()),
+				slog.Int("attempts", attempt+1), slog.Duration("retry_after", wait))
 			return &connector.RetryError{After: wait, Err: fmt.Errorf("%w: %w", connector.ErrRateLimited, apiErr)}
 		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: refused, backing off", slog.String("method", method),
+			slog.String("path", logPath(path)), slog.Int("status", status), slog.String("error_code", apiErr.Code()),
+			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("retry_after", hdr.Get("Retry-After")))
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// logPath is a call's path without its query string (a SOQL query can be
+// long; no path holds a secret).
+func logPath(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	return p
+}
+
+// budgetNow returns the budget in force.
+func (c *Connector) budgetNow() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.budget
 }
 
 // rawAnswer, as call's out, takes a 2xx answer as it came (a Bulk CSV
