@@ -28,12 +28,13 @@ var memorySystems registry.MemorySystems
 const systemMemory = registry.SystemMemory
 
 // connectors returns the registry of every system this build can sync;
-// the hub's own task lists are read from and written to s.
-func connectors(s store.Store) *registry.Registry {
+// the hub's own task lists are read from and written to s, and so are
+// Salesforce's rotated refresh tokens.
+func connectors(s store.Store, log *slog.Logger) *registry.Registry {
 	r := registry.New()
 	r.Register(systemMemory, memorySystems.Factory)
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
-	r.Register(salesforce.SystemName, salesforce.Factory)
+	r.Register(salesforce.SystemName, salesforce.StoreFactory(s, log.With(slog.String("component", "salesforce"))))
 	return r
 }
 
@@ -53,7 +54,7 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	reg := connectors(env.DB.Store)
+	reg := connectors(env.DB.Store, log)
 	engine, err := syncer.New(syncer.Config{
 		Store:       env.DB.Store,
 		Definitions: definitions(),

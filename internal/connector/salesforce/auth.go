@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,17 +24,33 @@ type session struct {
 }
 
 // login gets a new access token: with the refresh token when there is one
-// (the web-server flow's result), else with the password grant.
+// (the web-server flow's result), else with a signed JWT when there is a
+// private key (the JWT bearer flow), else with the password grant. A
+// rotated refresh token in the answer replaces the old one and goes to
+// Config.OnRefreshToken before the session is used.
 func (c *Connector) login(ctx context.Context) (session, error) {
 	form := url.Values{"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}
-	if c.cfg.RefreshToken != "" {
-		form.Set("grant_type", "refresh_token")
+	grant := "password"
+	switch {
+	case c.cfg.RefreshToken != "":
+		grant = "refresh_token"
+		form.Set("grant_type", grant)
 		form.Set("refresh_token", c.cfg.RefreshToken)
-	} else {
-		form.Set("grant_type", "password")
+	case c.cfg.PrivateKey != nil:
+		// The JWT bearer flow sends the assertion alone: the signature
+		// proves the client, no secret is needed.
+		grant = "jwt_bearer"
+		a, err := c.assertion()
+		if err != nil {
+			return session{}, err
+		}
+		form = url.Values{"grant_type": {jwtGrantType}, "assertion": {a}}
+	default:
+		form.Set("grant_type", grant)
 		form.Set("username", c.cfg.Username)
 		form.Set("password", c.cfg.Password)
 	}
+	log := c.log.With(slog.String("grant", grant))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/services/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return session{}, fmt.Errorf("salesforce: token: %w", err)
@@ -42,6 +59,7 @@ func (c *Connector) login(ctx context.Context) (session, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
+		log.LogAttrs(ctx, slog.LevelWarn, "salesforce: token request failed", slog.String("error", err.Error()))
 		return session{}, fmt.Errorf("salesforce: token: %w", err)
 	}
 	defer resp.Body.Close()
@@ -52,8 +70,11 @@ func (c *Connector) login(ctx context.Context) (session, error) {
 	if resp.StatusCode != http.StatusOK {
 		var oe oauthError
 		_ = json.Unmarshal(body, &oe)
+		// The answer's error and description never hold the secret, only
+		// why it failed.
+		log.LogAttrs(ctx, slog.LevelWarn, "salesforce: token refused", slog.Int("status", resp.StatusCode),
+			slog.String("error", oe.Error), slog.String("description", oe.Description))
 		if oe.Error == "invalid_grant" {
-			// The description never holds the secret, only why it failed.
 			return session{}, fmt.Errorf("salesforce: token: %s: %w", oe.Description, ErrReconnect)
 		}
 		return session{}, fmt.Errorf("salesforce: token: status %d %s", resp.StatusCode, oe.Error)
@@ -62,14 +83,24 @@ func (c *Connector) login(ctx context.Context) (session, error) {
 	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
 		return session{}, fmt.Errorf("salesforce: token: malformed answer")
 	}
-	if tok.RefreshToken != "" && c.cfg.RefreshToken != "" {
-		// A rotated refresh token replaces the old one for this process.
+	if tok.RefreshToken != "" && c.cfg.RefreshToken != "" && tok.RefreshToken != c.cfg.RefreshToken {
+		// Refresh token rotation: the old token is spent. Keep the new one
+		// for this process, and hand it on so that a restart uses it; the
+		// org has already rotated it, so a cancelled ctx must not stop that.
 		c.cfg.RefreshToken = tok.RefreshToken
+		log.LogAttrs(ctx, slog.LevelInfo, "salesforce: refresh token rotated")
+		if c.cfg.OnRefreshToken != nil {
+			if err := c.cfg.OnRefreshToken(context.WithoutCancel(ctx), tok.RefreshToken); err != nil {
+				log.LogAttrs(ctx, slog.LevelError, "salesforce: rotated refresh token not saved", slog.String("error", err.Error()))
+				return session{}, fmt.Errorf("salesforce: token: save the rotated refresh token: %w", err)
+			}
+		}
 	}
 	s := session{token: tok.AccessToken, instanceURL: strings.TrimRight(tok.InstanceURL, "/")}
 	if s.instanceURL == "" {
 		s.instanceURL = c.cfg.BaseURL
 	}
+	log.LogAttrs(ctx, slog.LevelDebug, "salesforce: logged in", slog.String("instance_url", s.instanceURL))
 	return s, nil
 }
 

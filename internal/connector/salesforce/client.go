@@ -3,10 +3,12 @@ package salesforce
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -36,6 +38,29 @@ type Config struct {
 	Username, Password string
 	// RefreshToken is the result of the web-server flow.
 	RefreshToken string
+	// PrivateKey signs the JWT bearer flow's assertion (iss ClientID, sub
+	// Username), for server-to-server connections: the connected app holds
+	// its certificate. Used when RefreshToken is empty; ClientSecret and
+	// Password are then not needed.
+	PrivateKey *rsa.PrivateKey
+	// JWTAudience is the assertion's aud: BaseURL by default, or
+	// https://login.salesforce.com (https://test.salesforce.com for a
+	// sandbox org) when BaseURL is a My Domain URL.
+	JWTAudience string
+	// OnRefreshToken receives the new refresh token when the org rotates
+	// it (refresh token rotation), so that a restart uses it; an error
+	// fails the login. Nil keeps it in this process only.
+	OnRefreshToken func(ctx context.Context, refreshToken string) error
+	// Logger receives requests (debug), retries, backoffs, budget stops
+	// and token events, never a token or a secret: discarded by default.
+	Logger *slog.Logger
+	// BulkThreshold is the record count above which a first (full)
+	// listing runs as a Bulk API 2.0 query job: 10,000 by default;
+	// negative never uses Bulk.
+	BulkThreshold int
+	// BulkPageSize is the most rows one Bulk results page asks for
+	// (maxRecords): 10,000 by default.
+	BulkPageSize int
 	// APIVersion is the REST API version: "v62.0" by default.
 	APIVersion string
 	// HTTPClient sends the requests: a client with a 60 s timeout by
@@ -70,6 +95,8 @@ const (
 	DefaultPageSize        = 2000
 	DefaultMaxRetries      = 5
 	DefaultExternalIDField = "crmsync_Key__c"
+	DefaultBulkThreshold   = 10000
+	DefaultBulkPageSize    = 10000
 	// batchSize is the most records one sObject Collections call takes.
 	batchSize = 200
 )
@@ -77,14 +104,16 @@ const (
 // Connector is a Salesforce org as a connector.Connector, over the REST API.
 type Connector struct {
 	cfg Config
+	log *slog.Logger
 
 	authMu sync.Mutex
 	sess   session
 
 	mu        sync.Mutex // guards the fields below
 	fields    map[string][]string
-	calls     int       // API calls since budgetAt
-	budgetAt  time.Time // start of the budget's day
+	colTypes  map[string]map[string]string // describe's field types, by object
+	calls     int                          // API calls since budgetAt
+	budgetAt  time.Time                    // start of the budget's day
 	budget    int
 	usage     [2]int // last Sforce-Limit-Info api-usage: used, max
 	jitterRNG *rand.Rand
@@ -102,8 +131,8 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.ClientID == "" {
 		missing = append(missing, "ClientID")
 	}
-	if cfg.RefreshToken == "" && (cfg.Username == "" || cfg.Password == "") {
-		missing = append(missing, "RefreshToken or Username and Password")
+	if cfg.RefreshToken == "" && (cfg.Username == "" || (cfg.Password == "" && cfg.PrivateKey == nil)) {
+		missing = append(missing, "RefreshToken, or Username and PrivateKey or Password")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("salesforce: new: Config needs %s", strings.Join(missing, ", "))
@@ -133,7 +162,16 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.ExternalIDField == "" {
 		cfg.ExternalIDField = DefaultExternalIDField
 	}
-	return &Connector{cfg: cfg, fields: map[string][]string{}, budget: cfg.Budget,
+	if cfg.BulkThreshold == 0 {
+		cfg.BulkThreshold = DefaultBulkThreshold
+	}
+	if cfg.BulkPageSize <= 0 {
+		cfg.BulkPageSize = DefaultBulkPageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Connector{cfg: cfg, log: cfg.Logger, fields: map[string][]string{}, budget: cfg.Budget,
 		jitterRNG: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))}, nil
 }
 
@@ -194,7 +232,10 @@ func (c *Connector) ensureBudget(ctx context.Context) error {
 	if c.budget <= 0 {
 		c.budget = max(l.DailyAPIRequests.Max/2, 1)
 	}
+	budget := c.budget
 	c.mu.Unlock()
+	c.log.LogAttrs(ctx, slog.LevelInfo, "salesforce: daily budget", slog.Int("budget", budget),
+		slog.Int("org_max", l.DailyAPIRequests.Max), slog.Int("org_remaining", l.DailyAPIRequests.Remaining))
 	return nil
 }
 
@@ -224,13 +265,25 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 			return err
 		}
 		if err := c.spend(); err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: budget spent, call not made", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.Int("budget", c.budgetNow()), slog.String("error", err.Error()))
 			return err
 		}
-		status, hdr, raw, err := c.send(ctx, sess, method, path, payload)
+		began := time.Now()
+		status, hdr, raw, err := c.send(ctx, sess, method, path, payload, out)
 		if err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: request failed", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.String("error", err.Error()))
 			return err
 		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "salesforce: request", slog.String("method", method),
+			slog.String("path", logPath(path)), slog.Int("status", status), slog.Int("bytes", len(raw)),
+			slog.Duration("duration", time.Since(began)))
 		if status >= 200 && status < 300 {
+			if ra, ok := out.(*rawAnswer); ok {
+				ra.header, ra.body = hdr, raw
+				return nil
+			}
 			if out == nil || status == http.StatusNoContent || len(raw) == 0 {
 				return nil
 			}
@@ -242,6 +295,7 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		apiErr := decodeError(status, raw)
 		if status == http.StatusUnauthorized && !refreshed {
 			refreshed = true
+			c.log.LogAttrs(ctx, slog.LevelInfo, "salesforce: session expired, logging in again", slog.String("error_code", apiErr.Code()))
 			if _, err := c.session(ctx, sess.token); err != nil {
 				return err
 			}
@@ -253,16 +307,43 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		}
 		wait := c.backoff(attempt, hdr.Get("Retry-After"))
 		if attempt >= c.cfg.MaxRetries {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: retries exhausted", slog.String("method", method),
+				slog.String("path", logPath(path)), slog.Int("status", status), slog.String("error_code", apiErr.Code()),
+				slog.Int("attempts", attempt+1), slog.Duration("retry_after", wait))
 			return &connector.RetryError{After: wait, Err: fmt.Errorf("%w: %w", connector.ErrRateLimited, apiErr)}
 		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: refused, backing off", slog.String("method", method),
+			slog.String("path", logPath(path)), slog.Int("status", status), slog.String("error_code", apiErr.Code()),
+			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("retry_after", hdr.Get("Retry-After")))
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
 }
 
-// send makes one HTTP round trip.
-func (c *Connector) send(ctx context.Context, sess session, method, path string, payload []byte) (int, http.Header, []byte, error) {
+// logPath is a call's path without its query string (a SOQL query can be
+// long; no path holds a secret).
+func logPath(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	return p
+}
+
+// budgetNow returns the budget in force.
+func (c *Connector) budgetNow() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.budget
+}
+
+// rawAnswer, as call's out, takes a 2xx answer as it came (a Bulk CSV
+// page) instead of decoding JSON.
+type rawAnswer struct {
+	header http.Header
+	body   []byte
+}
+
+// send makes one HTTP round trip; out says what the caller will read.
+func (c *Connector) send(ctx context.Context, sess session, method, path string, payload []byte, out any) (int, http.Header, []byte, error) {
 	u := path
 	if !strings.HasPrefix(path, "/services/") {
 		u = "/services/data/" + c.cfg.APIVersion + path
@@ -276,7 +357,11 @@ func (c *Connector) send(ctx context.Context, sess session, method, path string,
 		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+sess.token)
-	req.Header.Set("Accept", "application/json")
+	if _, ok := out.(*rawAnswer); ok {
+		req.Header.Set("Accept", "text/csv")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("Sforce-Query-Options", "batchSize="+strconv.Itoa(c.cfg.PageSize))
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -351,6 +436,9 @@ type ConnectionConfig struct {
 	ExternalIDField string              `json:"external_id_field,omitempty"`
 	Fields          map[string][]string `json:"fields,omitempty"`
 	Budget          int                 `json:"budget,omitempty"`
+	JWTAudience     string              `json:"jwt_audience,omitempty"`
+	BulkThreshold   int                 `json:"bulk_threshold,omitempty"`
+	BulkPageSize    int                 `json:"bulk_page_size,omitempty"`
 }
 
 // ConnectionCredentials is the Credentials JSON of a Salesforce
@@ -361,32 +449,53 @@ type ConnectionCredentials struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Username     string `json:"username,omitempty"`
 	Password     string `json:"password,omitempty"`
+	// PrivateKey is the PEM RSA key of the JWT bearer flow.
+	PrivateKey string `json:"private_key,omitempty"`
 }
 
 // Factory builds the connector of a store.Connection: settings from its
-// Config JSON, secrets from its Credentials JSON.
+// Config JSON, secrets from its Credentials JSON. A rotated refresh token
+// lives in the process only; StoreFactory writes it back.
 func Factory(_ context.Context, c store.Connection) (connector.Connector, error) {
+	cfg, err := connectionConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: connection %s: %w", c.ID, err)
+	}
+	return conn, nil
+}
+
+// connectionConfig reads a connection's Config and Credentials JSON.
+func connectionConfig(c store.Connection) (Config, error) {
 	var cc ConnectionConfig
 	if len(c.Config) > 0 {
 		if err := json.Unmarshal(c.Config, &cc); err != nil {
-			return nil, fmt.Errorf("salesforce: connection %s: config: %w", c.ID, err)
+			return Config{}, fmt.Errorf("salesforce: connection %s: config: %w", c.ID, err)
 		}
 	}
 	var cr ConnectionCredentials
 	if len(c.Credentials) > 0 {
 		if err := json.Unmarshal(c.Credentials, &cr); err != nil {
 			// The JSON error could quote the secret: leave it out.
-			return nil, fmt.Errorf("salesforce: connection %s: credentials are not valid JSON", c.ID)
+			return Config{}, fmt.Errorf("salesforce: connection %s: credentials are not valid JSON", c.ID)
 		}
 	}
-	conn, err := New(Config{BaseURL: cc.BaseURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
+	cfg := Config{BaseURL: cc.BaseURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret,
 		Username: cr.Username, Password: cr.Password, RefreshToken: cr.RefreshToken,
 		APIVersion: cc.APIVersion, PageSize: cc.PageSize, MaxRetries: cc.MaxRetries,
-		ExternalIDField: cc.ExternalIDField, Fields: cc.Fields, Budget: cc.Budget})
-	if err != nil {
-		return nil, fmt.Errorf("salesforce: connection %s: %w", c.ID, err)
+		ExternalIDField: cc.ExternalIDField, Fields: cc.Fields, Budget: cc.Budget,
+		JWTAudience: cc.JWTAudience, BulkThreshold: cc.BulkThreshold, BulkPageSize: cc.BulkPageSize}
+	if cr.PrivateKey != "" {
+		k, err := ParsePrivateKey(cr.PrivateKey)
+		if err != nil {
+			return Config{}, fmt.Errorf("salesforce: connection %s: credentials: %w", c.ID, err)
+		}
+		cfg.PrivateKey = k
 	}
-	return conn, nil
+	return cfg, nil
 }
 
 // isCode reports whether err is an APIError with one of codes.

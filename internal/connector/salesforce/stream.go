@@ -32,6 +32,10 @@ type cursor struct {
 	Next string `json:"next"`
 	// Full is true during the first (full) listing.
 	Full bool `json:"full,omitempty"`
+	// Job is the Bulk API 2.0 query job of a first listing that runs as
+	// one, and Locator its next results page (Sforce-Locator).
+	Job     string `json:"job,omitempty"`
+	Locator string `json:"locator,omitempty"`
 }
 
 // Capabilities implements connector.Connector.
@@ -56,7 +60,9 @@ func (c *Connector) Fields(ctx context.Context, object string) ([]string, error)
 	if err := c.do(ctx, http.MethodGet, "/sobjects/"+url.PathEscape(object)+"/describe", nil, &d); err != nil {
 		return nil, fmt.Errorf("salesforce: describe %s: %w", object, err)
 	}
+	types := make(map[string]string, len(d.Fields))
 	for _, f := range d.Fields {
+		types[f.Name] = f.Type
 		if f.Type == "address" || f.Type == "location" {
 			continue
 		}
@@ -65,6 +71,7 @@ func (c *Connector) Fields(ctx context.Context, object string) ([]string, error)
 	c.mu.Lock()
 	c.fields[object] = fs
 	c.mu.Unlock()
+	c.keepColumnTypes(object, types)
 	return fs, nil
 }
 
@@ -108,6 +115,16 @@ func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.
 	}
 	if !cu.Full && cu.Next == "" && now.Sub(since) > changeWindow-overlap {
 		return connector.Page{}, fmt.Errorf("salesforce: changes %s: since %s: %w", object, cu.Since, connector.ErrCursorExpired)
+	}
+	if cu.Full && cu.Next == "" {
+		if cu.Job != "" {
+			return c.bulkPage(ctx, object, cu)
+		}
+		if big, total, err := c.bulkWorthy(ctx, object); err != nil {
+			return connector.Page{}, err
+		} else if big {
+			return c.bulkStart(ctx, object, total)
+		}
 	}
 	var page connector.Page
 	high := since

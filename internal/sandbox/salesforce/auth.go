@@ -197,6 +197,22 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			writeOAuthError(w, r, 400, "invalid_grant", "inactive user")
 			return
 		}
+		if s.cfg.RotateRefreshTokens {
+			// The used token is spent; a new one with the same grant
+			// replaces it.
+			rt := "5Aep861" + randomToken(80)
+			s.mu.Lock()
+			if s.auth.refresh[f.Get("refresh_token")] != g {
+				s.mu.Unlock() // spent by a concurrent request meanwhile
+				writeOAuthError(w, r, 400, "invalid_grant", "expired access/refresh token")
+				return
+			}
+			delete(s.auth.refresh, f.Get("refresh_token"))
+			s.auth.refresh[rt] = g
+			s.mu.Unlock()
+			s.issueWith(w, r, name, rt, g.scope, now, true)
+			return
+		}
 		s.issue(w, r, name, f.Get("refresh_token"), g.scope, now)
 	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
 		name, desc := s.verifyJWT(r, f.Get("assertion"), now)

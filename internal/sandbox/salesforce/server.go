@@ -66,6 +66,10 @@ type Config struct {
 	// AccessTokenTTL is how long an access token lives: 2 hours by default,
 	// Salesforce's default session timeout.
 	AccessTokenTTL time.Duration
+	// RotateRefreshTokens turns on refresh token rotation, as a connected
+	// app may: each refresh_token grant answers a new refresh token and
+	// invalidates the one it used. Off by default.
+	RotateRefreshTokens bool
 	// RefreshTokenTTL is how long a refresh token lives: zero, the default,
 	// keeps it until revoked.
 	RefreshTokenTTL time.Duration
