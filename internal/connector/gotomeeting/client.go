@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/backoff"
 )
 
 // SystemName is the system of GoTo Meeting connections in the registry.
@@ -75,7 +74,7 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = backoff.Sleep
 	}
 	if c.MaxRetries <= 0 {
 		c.MaxRetries = DefaultMaxRetries
@@ -92,7 +91,7 @@ type Client struct {
 	tokens *tokens
 
 	mu    sync.Mutex
-	rng   *rand.Rand
+	wait  *backoff.Policy
 	calls int
 }
 
@@ -119,18 +118,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("gotomeeting: new: %s %q is not an http(s) URL", name, u)
 		}
 	}
-	return &Client{cfg: cfg, tokens: newTokens(cfg), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return &Client{cfg: cfg, tokens: newTokens(cfg), wait: backoff.New(cfg.Now)}, nil
 }
 
 // Calls reports how many API requests the client has sent, retries
@@ -260,7 +248,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		if !retryable(method, status) {
 			return apiErr
 		}
-		wait := c.backoff(attempt, hdr.Get("Retry-After"))
+		wait := c.wait.Wait(attempt, hdr.Get("Retry-After"))
 		if attempt >= c.cfg.MaxRetries {
 			if status == http.StatusTooManyRequests {
 				return &connector.RetryError{After: wait, Err: apiErr}
@@ -303,22 +291,4 @@ func (c *Client) send(ctx context.Context, method, u, tok string, payload []byte
 		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, raw, nil
-}
-
-// backoff is Retry-After (seconds or an HTTP date) when the answer gave
-// one, else an exponential wait from 1 s, capped at 1 min, with up to 50%
-// jitter.
-func (c *Client) backoff(attempt int, retryAfter string) time.Duration {
-	retryAfter = strings.TrimSpace(retryAfter)
-	if s, err := strconv.Atoi(retryAfter); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(retryAfter); err == nil {
-		return max(t.Sub(c.cfg.Now()), 0)
-	}
-	d := min(time.Second<<min(attempt, 6), time.Minute)
-	c.mu.Lock()
-	j := time.Duration(c.rng.Int64N(int64(d/2) + 1))
-	c.mu.Unlock()
-	return d + j
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/backoff"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -109,14 +109,14 @@ type Connector struct {
 	authMu sync.Mutex
 	sess   session
 
-	mu        sync.Mutex // guards the fields below
-	fields    map[string][]string
-	colTypes  map[string]map[string]string // describe's field types, by object
-	calls     int                          // API calls since budgetAt
-	budgetAt  time.Time                    // start of the budget's day
-	budget    int
-	usage     [2]int // last Sforce-Limit-Info api-usage: used, max
-	jitterRNG *rand.Rand
+	mu       sync.Mutex // guards the fields below
+	fields   map[string][]string
+	colTypes map[string]map[string]string // describe's field types, by object
+	calls    int                          // API calls since budgetAt
+	budgetAt time.Time                    // start of the budget's day
+	budget   int
+	usage    [2]int // last Sforce-Limit-Info api-usage: used, max
+	wait     *backoff.Policy
 }
 
 var _ connector.Connector = (*Connector)(nil)
@@ -150,7 +150,7 @@ func New(cfg Config) (*Connector, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = backoff.Sleep
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
@@ -172,18 +172,7 @@ func New(cfg Config) (*Connector, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Connector{cfg: cfg, log: cfg.Logger, fields: map[string][]string{}, budget: cfg.Budget,
-		jitterRNG: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+		wait: backoff.New(cfg.Now)}, nil
 }
 
 // Usage returns the org's API usage as the last answer's Sforce-Limit-Info
@@ -305,7 +294,7 @@ func (c *Connector) call(ctx context.Context, method, path string, body, out any
 		if !retryable(status, apiErr) {
 			return apiErr
 		}
-		wait := c.backoff(attempt, hdr.Get("Retry-After"))
+		wait := c.wait.Wait(attempt, hdr.Get("Retry-After"))
 		if attempt >= c.cfg.MaxRetries {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "salesforce: retries exhausted", slog.String("method", method),
 				slog.String("path", logPath(path)), slog.Int("status", status), slog.String("error_code", apiErr.Code()),
@@ -411,19 +400,6 @@ func decodeError(status int, raw []byte) *APIError {
 
 func retryable(status int, e *APIError) bool {
 	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || e.Code() == "REQUEST_LIMIT_EXCEEDED"
-}
-
-// backoff is Retry-After when the answer gave one, else an exponential
-// wait from 1 s, capped at 1 min, with up to 50% jitter.
-func (c *Connector) backoff(attempt int, retryAfter string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	d := min(time.Second<<min(attempt, 6), time.Minute)
-	c.mu.Lock()
-	j := time.Duration(c.jitterRNG.Int64N(int64(d/2) + 1))
-	c.mu.Unlock()
-	return d + j
 }
 
 // ConnectionConfig is the Config JSON of a Salesforce connection: its

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/backoff"
 )
 
 // Config configures a Client. Every field states its default.
@@ -65,7 +65,7 @@ type Client struct {
 	tokens *tokenCache
 
 	mu     sync.Mutex
-	rng    *rand.Rand
+	wait   *backoff.Policy
 	calls  int
 	limits RateLimit
 }
@@ -102,7 +102,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = backoff.Sleep
 	}
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = DefaultMaxRetries
@@ -116,18 +116,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, tokens: newTokenCache(cfg), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return &Client{cfg: cfg, tokens: newTokenCache(cfg), wait: backoff.New(cfg.Now)}, nil
 }
 
 // Calls returns how many API calls the client has sent (retries count).
@@ -394,7 +383,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, bo
 		if status != http.StatusTooManyRequests && (!idempotent || status < 500) {
 			return apiErr
 		}
-		wait := c.backoff(attempt, hdr.Get("Retry-After"))
+		wait := c.wait.Wait(attempt, hdr.Get("Retry-After"))
 		if attempt >= c.cfg.MaxRetries || wait > c.cfg.MaxWait {
 			if status == http.StatusTooManyRequests {
 				return &connector.RetryError{After: wait, Err: apiErr}
@@ -456,24 +445,4 @@ func decodeError(status int, raw []byte) *APIError {
 	}
 	e.Status = status
 	return e
-}
-
-// backoff is Retry-After when the answer gave one (seconds or an HTTP
-// date), else an exponential wait from 1 s, capped at 1 min, with up to
-// 50% jitter.
-func (c *Client) backoff(attempt int, retryAfter string) time.Duration {
-	retryAfter = strings.TrimSpace(retryAfter)
-	if s, err := strconv.Atoi(retryAfter); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	for _, layout := range []string{http.TimeFormat, time.RFC3339} {
-		if t, err := time.Parse(layout, retryAfter); err == nil {
-			return max(t.Sub(c.cfg.Now()), 0)
-		}
-	}
-	d := min(time.Second<<min(attempt, 6), time.Minute)
-	c.mu.Lock()
-	j := time.Duration(c.rng.Int64N(int64(d/2) + 1))
-	c.mu.Unlock()
-	return d + j
 }
