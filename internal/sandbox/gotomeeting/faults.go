@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/sandbox/fault"
 )
 
 // Faults are the switches that make the sandbox misbehave the way GoTo's
@@ -55,10 +56,9 @@ type faultsWire struct {
 // MarshalJSON writes the switches with snake_case names and durations as
 // strings.
 func (f Faults) MarshalJSON() ([]byte, error) {
-	lat, ra := f.Latency.String(), f.retryAfter().String()
 	st := f.errorStatus()
-	return json.Marshal(faultsWire{Latency: &lat, ErrorRate: &f.ErrorRate, Errors: &f.Errors, ErrorStatus: &st,
-		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: &ra})
+	return json.Marshal(faultsWire{Latency: fault.Duration(f.Latency), ErrorRate: &f.ErrorRate, Errors: &f.Errors, ErrorStatus: &st,
+		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: fault.Duration(fault.RetryAfterOr(f.RetryAfter))})
 }
 
 // UnmarshalJSON sets the switches the JSON names and leaves the others.
@@ -73,35 +73,15 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 // apply merges w into f.
 func (f *Faults) apply(w faultsWire) error {
 	n := *f
-	dur := func(dst *time.Duration, s *string, name string) error {
-		if s == nil {
-			return nil
-		}
-		d, err := time.ParseDuration(*s)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		*dst = d
-		return nil
-	}
-	if err := errors.Join(dur(&n.Latency, w.Latency, "latency"), dur(&n.RetryAfter, w.RetryAfter, "retry_after")); err != nil {
+	if err := errors.Join(fault.SetDuration(&n.Latency, w.Latency, "latency"),
+		fault.SetDuration(&n.RetryAfter, w.RetryAfter, "retry_after")); err != nil {
 		return err
 	}
-	if w.ErrorRate != nil {
-		n.ErrorRate = *w.ErrorRate
-	}
-	if w.Errors != nil {
-		n.Errors = *w.Errors
-	}
-	if w.ErrorStatus != nil {
-		n.ErrorStatus = *w.ErrorStatus
-	}
-	if w.RateLimitRate != nil {
-		n.RateLimitRate = *w.RateLimitRate
-	}
-	if w.RateLimits != nil {
-		n.RateLimits = *w.RateLimits
-	}
+	fault.Set(&n.ErrorRate, w.ErrorRate)
+	fault.Set(&n.Errors, w.Errors)
+	fault.Set(&n.ErrorStatus, w.ErrorStatus)
+	fault.Set(&n.RateLimitRate, w.RateLimitRate)
+	fault.Set(&n.RateLimits, w.RateLimits)
 	if err := n.validate(); err != nil {
 		return err
 	}
@@ -110,31 +90,15 @@ func (f *Faults) apply(w faultsWire) error {
 }
 
 func (f Faults) validate() error {
-	var errs []error
-	for name, p := range map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate} {
-		if p < 0 || p > 1 || math.IsNaN(p) {
-			errs = append(errs, fmt.Errorf("%s %v is not a probability in [0, 1]", name, p))
-		}
-	}
-	if f.Errors < 0 || f.RateLimits < 0 {
-		errs = append(errs, fmt.Errorf("errors and rate_limits must not be negative"))
-	}
-	if f.Latency < 0 || f.RetryAfter < 0 {
-		errs = append(errs, fmt.Errorf("latency and retry_after must not be negative"))
-	}
+	err := fault.Check(map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate},
+		map[string]int{"errors": f.Errors, "rate_limits": f.RateLimits},
+		map[string]time.Duration{"latency": f.Latency, "retry_after": f.RetryAfter})
 	switch f.ErrorStatus {
 	case 0, 500, 502, 503, 504:
 	default:
-		errs = append(errs, fmt.Errorf("error_status %d is not one of 500, 502, 503, 504", f.ErrorStatus))
+		err = errors.Join(err, fmt.Errorf("error_status %d is not one of 500, 502, 503, 504", f.ErrorStatus))
 	}
-	return errors.Join(errs...)
-}
-
-func (f Faults) retryAfter() time.Duration {
-	if f.RetryAfter <= 0 {
-		return time.Second
-	}
-	return f.RetryAfter
+	return err
 }
 
 func (f Faults) errorStatus() int {
@@ -165,50 +129,25 @@ func (s *Server) SetFaults(f Faults) error {
 // latency waits out the configured delay; false when the client went away
 // meanwhile.
 func (s *Server) latency(r *http.Request) bool {
-	s.mu.Lock()
-	d := s.faults.Latency
-	s.mu.Unlock()
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	return fault.Wait(r, s.Faults().Latency)
 }
 
 // injectFault answers a server error or a 429 when a switch says so.
 func (s *Server) injectFault(w http.ResponseWriter) bool {
 	s.mu.Lock()
 	f := &s.faults
-	kind := 0
-	switch {
-	case f.RateLimits > 0:
-		f.RateLimits--
-		kind = 429
-	case f.Errors > 0:
-		f.Errors--
-		kind = f.errorStatus()
-	case f.RateLimitRate > 0 && s.rng.Float64() < f.RateLimitRate:
-		kind = 429
-	case f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate:
-		kind = f.errorStatus()
-	}
-	retry := f.retryAfter()
+	kind := fault.Draw(s.rng, &f.RateLimits, &f.Errors, f.RateLimitRate, f.ErrorRate)
+	retry, status := f.RetryAfter, f.errorStatus()
 	s.mu.Unlock()
 	switch kind {
-	case 0:
-		return false
-	case 429:
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+	case fault.RateLimited:
+		w.Header().Set("Retry-After", fault.RetryAfterHeader(retry))
 		w.Header().Set("x-amzn-ErrorType", "TooManyRequestsException")
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Requests"})
+	case fault.Failed:
+		writeError(w, status, "InternalServerError", "The service is temporarily unable to process the request")
 	default:
-		writeError(w, kind, "InternalServerError", "The service is temporarily unable to process the request")
+		return false
 	}
 	return true
 }

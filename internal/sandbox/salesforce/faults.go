@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/sandbox/fault"
 )
 
 // Faults are the switches that make the sandbox misbehave the way
@@ -74,11 +74,11 @@ type faultsWire struct {
 // MarshalJSON writes the switches with snake_case names and durations as
 // strings.
 func (f Faults) MarshalJSON() ([]byte, error) {
-	d := func(v time.Duration) *string { s := v.String(); return &s }
+	d := fault.Duration
 	return json.Marshal(faultsWire{
 		Latency: d(f.Latency), LatencyJitter: d(f.LatencyJitter), SpikeRate: &f.SpikeRate, Spike: d(f.Spike),
 		ErrorRate: &f.ErrorRate, Errors: &f.Errors,
-		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: d(f.retryAfter()),
+		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: d(fault.RetryAfterOr(f.RetryAfter)),
 		LostResponseRate: &f.LostResponseRate, PartialFailureRate: &f.PartialFailureRate, PartialFailures: &f.PartialFailures,
 	})
 }
@@ -95,40 +95,20 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 
 // apply merges w into f and reports its one-shot actions.
 func (f *Faults) apply(w faultsWire) (faultsWire, error) {
-	dur := func(dst *time.Duration, s *string, name string) error {
-		if s == nil {
-			return nil
-		}
-		d, err := time.ParseDuration(*s)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		*dst = d
-		return nil
-	}
 	n := *f
-	if err := errors.Join(dur(&n.Latency, w.Latency, "latency"), dur(&n.LatencyJitter, w.LatencyJitter, "latency_jitter"),
-		dur(&n.RetryAfter, w.RetryAfter, "retry_after"), dur(&n.Spike, w.Spike, "spike")); err != nil {
+	if err := errors.Join(fault.SetDuration(&n.Latency, w.Latency, "latency"),
+		fault.SetDuration(&n.LatencyJitter, w.LatencyJitter, "latency_jitter"),
+		fault.SetDuration(&n.RetryAfter, w.RetryAfter, "retry_after"), fault.SetDuration(&n.Spike, w.Spike, "spike")); err != nil {
 		return w, err
 	}
-	setF := func(dst *float64, v *float64) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setI := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setF(&n.SpikeRate, w.SpikeRate)
-	setF(&n.ErrorRate, w.ErrorRate)
-	setI(&n.Errors, w.Errors)
-	setF(&n.RateLimitRate, w.RateLimitRate)
-	setI(&n.RateLimits, w.RateLimits)
-	setF(&n.LostResponseRate, w.LostResponseRate)
-	setF(&n.PartialFailureRate, w.PartialFailureRate)
-	setI(&n.PartialFailures, w.PartialFailures)
+	fault.Set(&n.SpikeRate, w.SpikeRate)
+	fault.Set(&n.ErrorRate, w.ErrorRate)
+	fault.Set(&n.Errors, w.Errors)
+	fault.Set(&n.RateLimitRate, w.RateLimitRate)
+	fault.Set(&n.RateLimits, w.RateLimits)
+	fault.Set(&n.LostResponseRate, w.LostResponseRate)
+	fault.Set(&n.PartialFailureRate, w.PartialFailureRate)
+	fault.Set(&n.PartialFailures, w.PartialFailures)
 	if err := n.validate(); err != nil {
 		return w, err
 	}
@@ -137,31 +117,10 @@ func (f *Faults) apply(w faultsWire) (faultsWire, error) {
 }
 
 func (f Faults) validate() error {
-	var errs []error
-	for name, p := range map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate,
-		"lost_response_rate": f.LostResponseRate, "partial_failure_rate": f.PartialFailureRate, "spike_rate": f.SpikeRate} {
-		if p < 0 || p > 1 || math.IsNaN(p) {
-			errs = append(errs, fmt.Errorf("%s %v is not a probability in [0, 1]", name, p))
-		}
-	}
-	for name, n := range map[string]int{"errors": f.Errors, "rate_limits": f.RateLimits, "partial_failures": f.PartialFailures} {
-		if n < 0 {
-			errs = append(errs, fmt.Errorf("%s %d is negative", name, n))
-		}
-	}
-	for name, d := range map[string]time.Duration{"latency": f.Latency, "latency_jitter": f.LatencyJitter, "retry_after": f.RetryAfter, "spike": f.Spike} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s %v is negative", name, d))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (f Faults) retryAfter() time.Duration {
-	if f.RetryAfter <= 0 {
-		return time.Second
-	}
-	return f.RetryAfter
+	return fault.Check(map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate,
+		"lost_response_rate": f.LostResponseRate, "partial_failure_rate": f.PartialFailureRate, "spike_rate": f.SpikeRate},
+		map[string]int{"errors": f.Errors, "rate_limits": f.RateLimits, "partial_failures": f.PartialFailures},
+		map[string]time.Duration{"latency": f.Latency, "latency_jitter": f.LatencyJitter, "retry_after": f.RetryAfter, "spike": f.Spike})
 }
 
 // Faults returns the switches in effect.
@@ -194,44 +153,22 @@ func (s *Server) latency(r *http.Request) bool {
 		d += s.faults.Spike
 	}
 	s.mu.Unlock()
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	return fault.Wait(r, d)
 }
 
 // injectFault answers a 503 or a 429 when a switch says so.
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
 	f := &s.faults
-	kind := 0
-	switch {
-	case f.RateLimits > 0:
-		f.RateLimits--
-		kind = 429
-	case f.Errors > 0:
-		f.Errors--
-		kind = 503
-	case f.RateLimitRate > 0 && s.rng.Float64() < f.RateLimitRate:
-		kind = 429
-	case f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate:
-		kind = 503
-	}
-	retry := f.retryAfter()
+	kind := fault.Draw(s.rng, &f.RateLimits, &f.Errors, f.RateLimitRate, f.ErrorRate)
+	retry := f.RetryAfter
 	s.mu.Unlock()
 	switch kind {
-	case 429:
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+	case fault.RateLimited:
+		w.Header().Set("Retry-After", fault.RetryAfterHeader(retry))
 		writeErrors(w, r, errorf(429, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."))
 		return true
-	case 503:
+	case fault.Failed:
 		writeErrors(w, r, errorf(503, "SERVER_UNAVAILABLE", "The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later."))
 		return true
 	}

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/crmsync/crmsync/internal/sandbox/fault"
 )
 
 // Faults are the switches that make the sandbox misbehave the way Zoom does
@@ -48,9 +48,8 @@ type faultsWire struct {
 // MarshalJSON writes the switches with snake_case names and durations as
 // strings.
 func (f Faults) MarshalJSON() ([]byte, error) {
-	d := func(v time.Duration) *string { s := v.String(); return &s }
-	return json.Marshal(faultsWire{Latency: d(f.Latency), ErrorRate: &f.ErrorRate, Errors: &f.Errors,
-		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: d(f.retryAfter())})
+	return json.Marshal(faultsWire{Latency: fault.Duration(f.Latency), ErrorRate: &f.ErrorRate, Errors: &f.Errors,
+		RateLimitRate: &f.RateLimitRate, RateLimits: &f.RateLimits, RetryAfter: fault.Duration(fault.RetryAfterOr(f.RetryAfter))})
 }
 
 // UnmarshalJSON sets the switches the JSON names and leaves the others.
@@ -65,32 +64,14 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 // apply merges w into f, or leaves f as it was when w is out of range.
 func (f *Faults) apply(w faultsWire) error {
 	n := *f
-	dur := func(dst *time.Duration, s *string, name string) error {
-		if s == nil {
-			return nil
-		}
-		d, err := time.ParseDuration(*s)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		*dst = d
-		return nil
-	}
-	if err := errors.Join(dur(&n.Latency, w.Latency, "latency"), dur(&n.RetryAfter, w.RetryAfter, "retry_after")); err != nil {
+	if err := errors.Join(fault.SetDuration(&n.Latency, w.Latency, "latency"),
+		fault.SetDuration(&n.RetryAfter, w.RetryAfter, "retry_after")); err != nil {
 		return err
 	}
-	if w.ErrorRate != nil {
-		n.ErrorRate = *w.ErrorRate
-	}
-	if w.Errors != nil {
-		n.Errors = *w.Errors
-	}
-	if w.RateLimitRate != nil {
-		n.RateLimitRate = *w.RateLimitRate
-	}
-	if w.RateLimits != nil {
-		n.RateLimits = *w.RateLimits
-	}
+	fault.Set(&n.ErrorRate, w.ErrorRate)
+	fault.Set(&n.Errors, w.Errors)
+	fault.Set(&n.RateLimitRate, w.RateLimitRate)
+	fault.Set(&n.RateLimits, w.RateLimits)
 	if err := n.validate(); err != nil {
 		return err
 	}
@@ -99,26 +80,9 @@ func (f *Faults) apply(w faultsWire) error {
 }
 
 func (f Faults) validate() error {
-	var errs []error
-	for name, p := range map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate} {
-		if p < 0 || p > 1 || math.IsNaN(p) {
-			errs = append(errs, fmt.Errorf("%s %v is not a probability in [0, 1]", name, p))
-		}
-	}
-	if f.Errors < 0 || f.RateLimits < 0 {
-		errs = append(errs, fmt.Errorf("errors and rate_limits must not be negative"))
-	}
-	if f.Latency < 0 || f.RetryAfter < 0 {
-		errs = append(errs, fmt.Errorf("latency and retry_after must not be negative"))
-	}
-	return errors.Join(errs...)
-}
-
-func (f Faults) retryAfter() time.Duration {
-	if f.RetryAfter <= 0 {
-		return time.Second
-	}
-	return f.RetryAfter
+	return fault.Check(map[string]float64{"error_rate": f.ErrorRate, "rate_limit_rate": f.RateLimitRate},
+		map[string]int{"errors": f.Errors, "rate_limits": f.RateLimits},
+		map[string]time.Duration{"latency": f.Latency, "retry_after": f.RetryAfter})
 }
 
 // Faults returns the switches in effect.
@@ -142,48 +106,25 @@ func (s *Server) SetFaults(f Faults) error {
 // latency waits out the configured delay; false when the client went away
 // meanwhile.
 func (s *Server) latency(r *http.Request) bool {
-	d := s.Faults().Latency
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	return fault.Wait(r, s.Faults().Latency)
 }
 
 // injectFault answers a 503 or a 429 when a switch says so.
 func (s *Server) injectFault(w http.ResponseWriter) bool {
 	s.mu.Lock()
 	f := &s.faults
-	kind := 0
-	switch {
-	case f.RateLimits > 0:
-		f.RateLimits--
-		kind = 429
-	case f.Errors > 0:
-		f.Errors--
-		kind = 503
-	case f.RateLimitRate > 0 && s.rng.Float64() < f.RateLimitRate:
-		kind = 429
-	case f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate:
-		kind = 503
-	}
-	retry := f.retryAfter()
+	kind := fault.Draw(s.rng, &f.RateLimits, &f.Errors, f.RateLimitRate, f.ErrorRate)
+	retry := f.RetryAfter
 	s.mu.Unlock()
 	switch kind {
-	case 429:
+	case fault.RateLimited:
 		h := w.Header()
 		h.Set("X-RateLimit-Type", "QPS")
 		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+		h.Set("Retry-After", fault.RetryAfterHeader(retry))
 		writeError(w, &apiError{status: 429, code: 429, message: "You have reached the maximum per-second rate limit for this API. Try again later."})
 		return true
-	case 503:
+	case fault.Failed:
 		writeError(w, &apiError{status: 503, code: 503, message: "Service temporarily unavailable. Please try again later."})
 		return true
 	}
