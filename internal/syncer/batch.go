@@ -829,7 +829,11 @@ func (b *batch) send(ctx context.Context) error {
 				b.vanished(it, w.side, w.w.ID)
 				break
 			}
-			it.err, it.transient = fmt.Errorf("%s %s on side %s: %w", w.w.Op, w.w.ID, w.side, w.res.Err), true
+			target := w.w.ID
+			if target == "" { // a create: name the record it copies
+				target = "of record " + it.id
+			}
+			it.err, it.transient = fmt.Errorf("%s %s on side %s: %w", w.w.Op, target, w.side, w.res.Err), true
 			break
 		}
 		if it.err == nil && it.quarantine == nil {
