@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -125,8 +124,9 @@ the org's audit log. Secrets come from the environment only:
 			if baseURL == "" || clientID == "" {
 				return errors.New("crm connect: --url and --client-id are required")
 			}
-			creds := salesforce.ConnectionCredentials{ClientID: clientID, ClientSecret: os.Getenv(envCRMClientSecret),
-				Username: username, Password: os.Getenv(envCRMPassword), RefreshToken: os.Getenv(envCRMRefreshToken)}
+			env := func(k string) string { v, _ := a.lookupEnv(k); return v }
+			creds := salesforce.ConnectionCredentials{ClientID: clientID, ClientSecret: env(envCRMClientSecret),
+				Username: username, Password: env(envCRMPassword), RefreshToken: env(envCRMRefreshToken)}
 			if creds.RefreshToken == "" && (username == "" || creds.Password == "") {
 				return fmt.Errorf("crm connect: give --username with %s, or %s", envCRMPassword, envCRMRefreshToken)
 			}
