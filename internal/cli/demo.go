@@ -299,6 +299,11 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo: seed: %w", err)
 	}
+	// Sam holds the seat of his CRM user (SPEC A2), which gives him his
+	// saved leads and accounts (SPEC A3).
+	if err := demoSeat(ctx, db.Store, a.log, st, sb); err != nil {
+		return fmt.Errorf("demo: seat: %w", err)
+	}
 	demoSandboxes.Store(st.crm.ID, sb)
 	defer demoSandboxes.Delete(st.crm.ID)
 	crmTasks := sb.org.Counts()[demoObjectA]
@@ -657,6 +662,16 @@ The hub, as the admin:
   curl -s %[22]s %[1]s/api/v1/conflicts
   curl -s %[22]s %[1]s/api/v1/quarantine
   curl -s %[22]s %[1]s/api/v1/audit
+
+CRM sync administration, as the admin (SPEC A2-A6): the org's CRM
+connection, the CRM users seats are granted from, pausing and resuming
+Sam's sync; and Sam's saved leads and accounts from the CRM:
+
+  curl -s %[22]s %[1]s/api/v1/crm
+  curl -s %[22]s %[1]s/api/v1/crm/users
+  curl -s %[22]s -X PUT -d '{"enabled":false}' %[1]s/api/v1/users/%[30]s/crm-sync
+  curl -s %[22]s -X PUT -d '{"enabled":true}' %[1]s/api/v1/users/%[30]s/crm-sync
+  curl -s %[17]s %[1]s/api/v1/saved
   curl -s %[22]s -X POST %[1]s/api/v1/streams/%[21]s/sync
   curl -s %[1]s/metrics | grep '^crmsync_http_requests_total'
   curl -s %[1]s/api/v1/openapi.json
@@ -674,7 +689,7 @@ Stop with Ctrl-C.
 		st.stream.Name, st.crm.Name, st.hub.Name,
 		crmTasks, len(st.hubTasks), len(demoOldHubTasks), len(st.hubTasks)-len(demoOldHubTasks),
 		st.adminToken, st.memberToken, sam, example.Name, example.ID, tomorrow, st.stream.ID, admin,
-		sb.base, demoSFMemberUser, sc.ClientID, sc.ClientSecret, demoSFIntegrationUser, demoSFPassword, sc.APIVersion)
+		sb.base, demoSFMemberUser, sc.ClientID, sc.ClientSecret, demoSFIntegrationUser, demoSFPassword, sc.APIVersion, st.member.ID)
 }
 
 // demoActivity makes the small edits a user would, on one side at a time,

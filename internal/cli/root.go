@@ -116,6 +116,7 @@ CRMSYNC_SECRET_KEY only.`,
 		a.tokenCmd(),
 		a.taskCmd(),
 		a.sandboxCmd(),
+		a.crmCmd(),
 	)
 	return root
 }

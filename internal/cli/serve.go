@@ -95,7 +95,14 @@ func (a *app) serveHub(ctx context.Context, db *hubdb.DB, start StartBackend) (e
 		}()
 	}
 
-	srv, err := server.New(server.Config{Store: db.Store, Trigger: backend.Trigger, Logger: a.log, Registry: reg})
+	adm, err := newAdminService(db.Store, a.log)
+	if err != nil {
+		return err
+	}
+	uctx, stopUsers := context.WithCancel(ctx)
+	defer stopUsers()
+	go runUsersSync(uctx, db.Store, adm, usersSyncEvery, a.log)
+	srv, err := server.New(server.Config{Store: db.Store, Trigger: backend.Trigger, Logger: a.log, Registry: reg, Admin: adm})
 	if err != nil {
 		return err
 	}

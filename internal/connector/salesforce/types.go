@@ -71,6 +71,8 @@ type describeField struct {
 	Name       string `json:"name"`
 	Type       string `json:"type"`
 	ExternalID bool   `json:"externalId"`
+	Createable bool   `json:"createable"`
+	Updateable bool   `json:"updateable"`
 }
 
 // deletedResponse is getDeleted's answer.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	crmadmin "github.com/crmsync/crmsync/internal/admin"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,6 +33,9 @@ type Config struct {
 	// Now is the clock stamped on audit entries and status changes.
 	// Default: time.Now.
 	Now func() time.Time
+	// Admin is CRM sync administration. Default nil: its routes answer
+	// 503.
+	Admin *crmadmin.Service
 }
 
 // API is the /api/v1 handler. Its routes carry the full path, so it can be
@@ -39,6 +43,7 @@ type Config struct {
 // route pattern the request matched is visible in Request.Pattern after
 // ServeHTTP returns (the server's metrics label requests by it).
 type API struct {
+	admin   *crmadmin.Service
 	store   store.Store
 	trigger SyncTrigger
 	log     *slog.Logger
@@ -68,7 +73,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("api: new: Config.Store is nil")
 	}
-	a := &API{store: cfg.Store, trigger: cfg.Trigger, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux()}
+	a := &API{store: cfg.Store, trigger: cfg.Trigger, log: cfg.Logger, now: cfg.Now, admin: cfg.Admin, mux: http.NewServeMux()}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -101,6 +106,7 @@ func New(cfg Config) (*API, error) {
 	a.handle("PATCH /api/v1/tasks/{id}", member, a.updateTask)
 	a.handle("DELETE /api/v1/tasks/{id}", member, a.deleteTask)
 	a.handle("POST /api/v1/tasks/{id}/complete", member, a.completeTask)
+	a.crmRoutes()
 
 	// Anything else under /api/ is a JSON 404, not the mux's plain text.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/crmsync/crmsync/internal/admin"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,6 +35,8 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Now is the clock the API stamps audit entries with. Default: time.Now.
 	Now func() time.Time
+	// Admin is CRM sync administration; nil: its routes answer 503.
+	Admin *admin.Service
 }
 
 // Server is the hub's HTTP handler: /healthz, /metrics and /api/v1.
@@ -67,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.api, err = api.New(api.Config{Store: cfg.Store, Trigger: cfg.Trigger, Logger: s.log, Now: cfg.Now})
+	s.api, err = api.New(api.Config{Store: cfg.Store, Trigger: cfg.Trigger, Logger: s.log, Now: cfg.Now, Admin: cfg.Admin})
 	if err != nil {
 		return nil, fmt.Errorf("server: new: %w", err)
 	}
