@@ -419,7 +419,10 @@ func TestA5DisconnectAndErase(t *testing.T) {
 		t.Errorf("status after disconnect = %+v", st)
 	}
 	var conn store.Connection
-	_ = r.s.Read(t.Context(), func(tx store.Tx) (err error) { conn, err = tx.GetConnection(t.Context(), r.org.ID, st.ConnectionID); return err })
+	_ = r.s.Read(t.Context(), func(tx store.Tx) (err error) {
+		conn, err = tx.GetConnection(t.Context(), r.org.ID, st.ConnectionID)
+		return err
+	})
 	if len(conn.Credentials) != 0 {
 		t.Error("the credentials outlived the disconnect")
 	}
@@ -441,7 +444,10 @@ func TestA5DisconnectAndErase(t *testing.T) {
 		t.Errorf("erase kept %d links", r.linked())
 	}
 	var recs []store.Record
-	_ = r.s.Read(t.Context(), func(tx store.Tx) (err error) { recs, err = tx.ListRecords(t.Context(), st.ConnectionID, "Task", "", 10); return err })
+	_ = r.s.Read(t.Context(), func(tx store.Tx) (err error) {
+		recs, err = tx.ListRecords(t.Context(), st.ConnectionID, "Task", "", 10)
+		return err
+	})
 	if len(recs) != 0 {
 		t.Errorf("erase kept %d mirrored CRM Tasks", len(recs))
 	}
