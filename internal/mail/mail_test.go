@@ -510,3 +510,16 @@ func TestEnqueueSameKeyOnce(t *testing.T) {
 		t.Fatalf("second enqueue: %v", err)
 	}
 }
+
+// The hub's SMTP settings become a sender that validates them.
+func TestConfigFromSettings(t *testing.T) {
+	t.Parallel()
+	c := mail.ConfigFrom(config.SMTP{Host: "smtp.example.com", Port: 2525, Username: "u", Password: "p", From: "a@example.com"})
+	if c.Host != "smtp.example.com" || c.Port != 2525 || c.Username != "u" || c.Password.Reveal() != "p" || c.From != "a@example.com" {
+		t.Errorf("Config = %+v", c)
+	}
+	if _, err := mail.NewSMTP(mail.ConfigFrom(config.SMTP{Username: "u"})); err == nil ||
+		!strings.Contains(err.Error(), "host") || !strings.Contains(err.Error(), "from") || !strings.Contains(err.Error(), "password") {
+		t.Errorf("incomplete settings: %v", err)
+	}
+}

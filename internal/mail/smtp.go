@@ -154,3 +154,9 @@ func classify(step string, err error) error {
 	}
 	return fmt.Errorf("mail: %s: %w", step, err)
 }
+
+// ConfigFrom answers the SMTP Config of the hub's settings (see
+// config.Config.Mail).
+func ConfigFrom(s config.SMTP) Config {
+	return Config{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From}
+}
