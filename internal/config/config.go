@@ -44,6 +44,8 @@ type Config struct {
 	// File is the settings file that was read, empty when none. Flag
 	// --config, env CRMSYNC_CONFIG; default none.
 	File string
+	// SMTP is the relay invitation emails are sent through; see smtp.go.
+	SMTP SMTP
 
 	// origin records, per setting key, where its value came from, so that
 	// errors name what the user actually typed.
