@@ -100,7 +100,9 @@ type Config struct {
 	Definitions []*syncer.Definition
 	// System is the CRM connection's system name (DefaultSystem).
 	System string
-	Now    func() time.Time
+	// OAuth makes the CRM's web-server flow; nil: StartOAuth refuses.
+	OAuth OAuthFlowFunc
+	Now   func() time.Time
 }
 
 // Service carries out administration.
@@ -109,6 +111,7 @@ type Service struct {
 	dial   Dialer
 	defs   map[string]*syncer.Definition
 	system string
+	oauth  OAuthFlowFunc
 	now    func() time.Time
 }
 
@@ -117,7 +120,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Dial == nil {
 		return nil, errors.New("admin: new: Config needs Store and Dial")
 	}
-	s := &Service{store: cfg.Store, dial: cfg.Dial, defs: map[string]*syncer.Definition{}, system: cfg.System, now: cfg.Now}
+	s := &Service{store: cfg.Store, dial: cfg.Dial, defs: map[string]*syncer.Definition{}, system: cfg.System, oauth: cfg.OAuth, now: cfg.Now}
 	if s.system == "" {
 		s.system = DefaultSystem
 	}

@@ -69,7 +69,9 @@ func newRig(t *testing.T, defs ...*syncer.Definition) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := admin.New(admin.Config{Store: s, Definitions: defs, Dial: func(ctx context.Context, c store.Connection) (admin.CRM, error) {
+	svc, err := admin.New(admin.Config{Store: s, Definitions: defs, OAuth: func(base, id, secret, redirect string) (admin.OAuthFlow, error) {
+		return salesforce.NewWebFlow(base, id, secret, redirect, nil)
+	}, Dial: func(ctx context.Context, c store.Connection) (admin.CRM, error) {
 		conn, err := salesforce.StoreFactory(s, nil)(ctx, c)
 		if err != nil {
 			return nil, err

@@ -22,6 +22,9 @@ import (
 func newAdminService(s store.Store, log *slog.Logger) (*admin.Service, error) {
 	factory := salesforce.StoreFactory(s, log)
 	return admin.New(admin.Config{Store: s, Definitions: definitions(), System: salesforce.SystemName,
+		OAuth: func(base, id, secret, redirect string) (admin.OAuthFlow, error) {
+			return salesforce.NewWebFlow(base, id, secret, redirect, nil)
+		},
 		Dial: func(ctx context.Context, c store.Connection) (admin.CRM, error) {
 			conn, err := factory(ctx, c)
 			if err != nil {

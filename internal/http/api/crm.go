@@ -15,6 +15,8 @@ import (
 func (a *API) crmRoutes() {
 	a.handle("GET /api/v1/crm", admin, a.crmStatus)
 	a.handle("POST /api/v1/crm/connect", admin, a.crmConnect)
+	a.handle("POST /api/v1/crm/oauth/start", admin, a.crmOAuthStart)
+	a.handle("GET /api/v1/crm/oauth/callback", public, a.crmOAuthCallback)
 	a.handle("POST /api/v1/crm/disconnect", admin, a.crmDisconnect)
 	a.handle("POST /api/v1/crm/erase", admin, a.crmErase)
 	a.handle("POST /api/v1/crm/validate", admin, a.crmValidate)
@@ -42,6 +44,8 @@ func crmError(err error) error {
 		return errBadRequest("%s", strings.TrimPrefix(msg, "invalid request: "))
 	case errors.Is(err, crmadmin.ErrMapping):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_mapping", Message: msg}
+	case errors.Is(err, crmadmin.ErrOAuth):
+		return errBadRequest("%s", msg)
 	case errors.Is(err, crmadmin.ErrNotConnected):
 		return errConflict("the org is not connected to the CRM: connect it first")
 	}
@@ -253,5 +257,52 @@ func (a *API) savedLists(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	writeJSON(w, http.StatusOK, lists)
+	return nil
+}
+
+// crmOAuthStart begins the CRM's web-server flow: the answer's auth_url is
+// where the admin's browser goes; the CRM sends it back to the callback.
+// redirect_url defaults to this hub's callback as the request reached it.
+func (a *API) crmOAuthStart(w http.ResponseWriter, r *http.Request, c *caller) error {
+	svc, err := a.crmService()
+	if err != nil {
+		return err
+	}
+	var req crmadmin.OAuthStart
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.RedirectURL == "" {
+		scheme := "http"
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			scheme = "https"
+		}
+		req.RedirectURL = scheme + "://" + r.Host + "/api/v1/crm/oauth/callback"
+	}
+	u, err := svc.StartOAuth(r.Context(), actorOf(c), req)
+	if err != nil {
+		return crmError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"auth_url": u, "redirect_url": req.RedirectURL})
+	return nil
+}
+
+// crmOAuthCallback is where the CRM sends the admin's browser back. It
+// carries no token: the one-time state proves which authorization it ends.
+func (a *API) crmOAuthCallback(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	svc, err := a.crmService()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	oauthErr := q.Get("error")
+	if d := q.Get("error_description"); d != "" {
+		oauthErr += ": " + d
+	}
+	st, err := svc.FinishOAuth(r.Context(), q.Get("state"), q.Get("code"), oauthErr)
+	if err != nil {
+		return crmError(err)
+	}
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }
