@@ -107,6 +107,7 @@ func New(cfg Config) (*API, error) {
 	a.handle("DELETE /api/v1/tasks/{id}", member, a.deleteTask)
 	a.handle("POST /api/v1/tasks/{id}/complete", member, a.completeTask)
 	a.crmRoutes()
+	a.taskSyncRoutes()
 
 	// Anything else under /api/ is a JSON 404, not the mux's plain text.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

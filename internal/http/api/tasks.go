@@ -84,6 +84,7 @@ func (a *API) createTask(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
+	a.taskWritten(r.Context(), c)
 	w.Header().Set("Location", "/api/v1/tasks/"+h.ID)
 	writeJSON(w, http.StatusCreated, taskOf(h))
 	return nil
@@ -110,6 +111,7 @@ func (a *API) getTask(w http.ResponseWriter, r *http.Request, c *caller) error {
 func (a *API) editTask(w http.ResponseWriter, r *http.Request, c *caller, edit func(h *store.HubTask)) error {
 	id := r.PathValue("id")
 	var h store.HubTask
+	changed := false
 	err := a.store.InTx(r.Context(), func(tx store.Tx) error {
 		var err error
 		if h, err = tx.GetHubTask(r.Context(), c.org.ID, c.user.ID, id); err != nil {
@@ -124,10 +126,14 @@ func (a *API) editTask(w http.ResponseWriter, r *http.Request, c *caller, edit f
 		if err := tx.UpdateHubTask(r.Context(), h); err != nil {
 			return taskErr("update", id, err)
 		}
+		changed = true
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if changed {
+		a.taskWritten(r.Context(), c)
 	}
 	writeJSON(w, http.StatusOK, taskOf(h))
 	return nil
@@ -166,6 +172,7 @@ func (a *API) deleteTask(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
+	a.taskWritten(r.Context(), c)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
