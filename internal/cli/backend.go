@@ -6,13 +6,19 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/crmsync/crmsync/internal/config"
+	"github.com/crmsync/crmsync/internal/connector/caldav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/hubdb"
 	"github.com/crmsync/crmsync/internal/job"
+	"github.com/crmsync/crmsync/internal/mail"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/syncer"
 	"github.com/crmsync/crmsync/internal/task"
@@ -34,6 +40,7 @@ func connectors(s store.Store, log *slog.Logger) *registry.Registry {
 	r := registry.New()
 	r.Register(systemMemory, memorySystems.Factory)
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
+	r.Register(caldav.SystemName, caldav.Factory)
 	r.Register(salesforce.SystemName, salesforce.StoreFactory(s, log.With(slog.String("component", "salesforce"))))
 	return r
 }
@@ -64,7 +71,11 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
-	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store})
+	jobs, err := mailJobs(env.DB.Store, env.Config.SMTP, log)
+	if err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store, Jobs: jobs})
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
@@ -82,6 +93,30 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 		slog.String("kind", env.DB.Kind), slog.Int("workers", env.Config.Workers),
 		slog.Any("systems", reg.Systems()))
 	return Backend{Trigger: queueTrigger{q: q}, Stop: q.Stop}, nil
+}
+
+// mailEvery is how often the leader looks for due outbox emails.
+const mailEvery = 15 * time.Second
+
+// mailJobs is the outbox's delivery job over the configured SMTP relay;
+// without one, emails wait in the outbox (their API answers say so) and
+// the log tells the admin once at start.
+func mailJobs(s store.Store, smtp config.SMTP, log *slog.Logger) ([]job.Job, error) {
+	if smtp.Host == "" {
+		log.Info("cli: no SMTP relay configured (CRMSYNC_SMTP_HOST): emails stay in the outbox until one is")
+		return nil, nil
+	}
+	sender, err := mail.NewSMTP(mail.ConfigFrom(smtp))
+	if err != nil {
+		return nil, err
+	}
+	d := mail.NewDeliverer(s, sender, mail.DelivererConfig{}, nil, log.With(slog.String("component", "mail")))
+	return []job.Job{{
+		Queue:    mail.Queue,
+		Register: func(w *river.Workers) error { return river.AddWorkerSafely(w, &mail.Worker{Deliverer: d}) },
+		Every:    mailEvery,
+		Args:     mail.DeliverArgs{},
+	}}, nil
 }
 
 // newQueue builds the River queue on the database's own driver.

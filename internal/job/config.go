@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"github.com/riverqueue/river"
 	"log/slog"
 	"strings"
 	"time"
@@ -26,6 +27,23 @@ type Runner interface {
 	// RunStream syncs the stream; trigger says why it runs (TriggerSchedule,
 	// TriggerManual, ...). It must return when ctx is done.
 	RunStream(ctx context.Context, orgID, streamID, trigger string) error
+}
+
+// Job is one more kind of River job a Queue runs: Register adds its worker,
+// whose args name Queue in their InsertOpts; when Every is set the elected
+// leader also inserts Args that often, so several nodes enqueue it once.
+type Job struct {
+	// Queue is the River queue the job's args go to. Required; not one of
+	// the queue's own (QueueSync, QueueSchedule).
+	Queue string
+	// Workers is how many of its jobs run at once on this node. Default: 1.
+	Workers int
+	// Register adds the worker to River's workers. Required.
+	Register func(*river.Workers) error
+	// Every is the period of Args; zero inserts none.
+	Every time.Duration
+	// Args is what the leader inserts every Every.
+	Args river.JobArgs
 }
 
 // RunnerFunc adapts a function to Runner.
@@ -60,6 +78,10 @@ type Config struct {
 	// Stream.LastRun. Default: time.Now.
 	Clock func() time.Time
 
+	// Jobs are the hub's other River jobs (mail delivery, …), run by the
+	// same client beside the sync runs.
+	Jobs []Job
+
 	// testOnly makes River start and poll quickly, for this package's tests.
 	testOnly bool
 }
@@ -84,6 +106,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxAttempts < 0 {
 		errs = append(errs, fmt.Sprintf("MaxAttempts must be 0 (default %d) or more, got %d", DefaultMaxAttempts, c.MaxAttempts))
+	}
+	for i, j := range c.Jobs {
+		switch {
+		case j.Queue == "" || j.Queue == QueueSync || j.Queue == QueueSchedule:
+			errs = append(errs, fmt.Sprintf("Jobs[%d]: Queue must name a queue of its own, got %q", i, j.Queue))
+		case j.Register == nil:
+			errs = append(errs, fmt.Sprintf("Jobs[%d] (queue %s): Register is required", i, j.Queue))
+		case j.Every > 0 && j.Args == nil:
+			errs = append(errs, fmt.Sprintf("Jobs[%d] (queue %s): Every needs Args", i, j.Queue))
+		case j.Workers < 0:
+			errs = append(errs, fmt.Sprintf("Jobs[%d] (queue %s): Workers must be 0 (default 1) or more, got %d", i, j.Queue, j.Workers))
+		}
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("job: config: %s", strings.Join(errs, "; "))

@@ -162,23 +162,37 @@ func New[TTx any](cfg Config, driver riverdriver.Driver[TTx]) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &tickWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("job: new: add tick worker: %w", err)
 	}
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.TickInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	queues := map[string]river.QueueConfig{
+		QueueSync:     {MaxWorkers: cfg.Workers},
+		QueueSchedule: {MaxWorkers: 1},
+	}
+	for _, j := range cfg.Jobs {
+		if err := j.Register(workers); err != nil {
+			return nil, fmt.Errorf("job: new: add %s worker: %w", j.Queue, err)
+		}
+		queues[j.Queue] = river.QueueConfig{MaxWorkers: max(j.Workers, 1)}
+		if j.Every > 0 {
+			args := j.Args
+			periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(j.Every),
+				func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
+		}
+	}
 	rc := &river.Config{
 		ErrorHandler: &errorHandler{log: q.log},
 		// Every job's timeout; River rescues a job still running an hour
 		// after it, so a slow run is never started twice.
-		JobTimeout:  cfg.RunTimeout,
-		Logger:      q.riverLog,
-		MaxAttempts: cfg.MaxAttempts,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.TickInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
-		Queues: map[string]river.QueueConfig{
-			QueueSync:     {MaxWorkers: cfg.Workers},
-			QueueSchedule: {MaxWorkers: 1},
-		},
-		Workers: workers,
+		JobTimeout:   cfg.RunTimeout,
+		Logger:       q.riverLog,
+		MaxAttempts:  cfg.MaxAttempts,
+		PeriodicJobs: periodic,
+		Queues:       queues,
+		Workers:      workers,
 	}
 	if cfg.testOnly {
 		rc.TestOnly = true

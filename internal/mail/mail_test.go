@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -25,9 +26,11 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/riverqueue/river"
 
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/ical"
+	"github.com/crmsync/crmsync/internal/job"
 	"github.com/crmsync/crmsync/internal/mail"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/testenv"
@@ -521,5 +524,59 @@ func TestConfigFromSettings(t *testing.T) {
 	if _, err := mail.NewSMTP(mail.ConfigFrom(config.SMTP{Username: "u"})); err == nil ||
 		!strings.Contains(err.Error(), "host") || !strings.Contains(err.Error(), "from") || !strings.Contains(err.Error(), "password") {
 		t.Errorf("incomplete settings: %v", err)
+	}
+}
+
+// SPEC M12: the hub's River queue runs delivery by itself: a queued
+// invitation reaches the relay once with no one calling DeliverDue.
+func TestDeliveryRunsOnTheHubQueue(t *testing.T) {
+	f := newFixture(t, true)
+	f.enqueue(t, "meeting-1/request/1", invitation(t, ical.MethodRequest))
+	d := f.deliverer(t)
+	db, ok := f.st.(interface{ DB() *sql.DB })
+	if !ok {
+		t.Fatalf("the SQLite test store %T does not expose its database", f.st)
+	}
+	q, err := job.NewSQLite(db.DB(), job.Config{
+		Runner: job.RunnerFunc(func(context.Context, string, string, string) error { return nil }),
+		Store:  f.st,
+		Jobs: []job.Job{{Queue: mail.Queue, Every: time.Second, Args: mail.DeliverArgs{},
+			Register: func(w *river.Workers) error { return river.AddWorkerSafely(w, &mail.Worker{Deliverer: d}) }}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := q.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := q.Stop(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for len(f.srv.messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Let a few more periods pass: the message must not go twice.
+	time.Sleep(3 * time.Second)
+	if got := len(f.srv.messages()); got != 1 {
+		t.Fatalf("the relay received %d messages, want exactly 1", got)
+	}
+}
+
+func TestJobConfigRefusesABadExtraJob(t *testing.T) {
+	st := testenv.SQLite(t)
+	_, err := job.NewSQLite(st.DB(), job.Config{
+		Runner: job.RunnerFunc(func(context.Context, string, string, string) error { return nil }),
+		Store:  st,
+		Jobs:   []job.Job{{Queue: job.QueueSync}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "Queue must name a queue of its own") {
+		t.Fatalf("err = %v, want the queue name refused", err)
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// DeliverArgs is the River job that sends due outbox emails; the queue
-// schedules it periodically and after each Enqueue.
+// Queue is the River queue delivery jobs run on.
+const Queue = "mail"
+
+// DeliverArgs is the River job that sends due outbox emails; the hub's
+// queue inserts it periodically (see internal/job's Config.Jobs).
 type DeliverArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -16,7 +19,7 @@ func (DeliverArgs) Kind() string { return "mail_deliver" }
 
 // InsertOpts makes at most one pending delivery job at a time.
 func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+	return river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: 10 * time.Second}}
 }
 
 // Worker runs DeliverArgs jobs through a Deliverer; register it with

@@ -84,7 +84,7 @@ func (t *tx) GetHubTaskByKey(ctx context.Context, orgID, userID, key string) (st
 		return store.HubTask{}, notFound(op)
 	}
 	h, err := scanHubTask(t.queryRow(ctx, `SELECT `+hubTaskCols+` FROM hub_tasks
-		WHERE org_id = ? AND user_id = ? AND ext_key = ? AND deleted = 0`, orgID, userID, key))
+		WHERE org_id = ? AND user_id = ? AND ext_key = ? AND ext_key <> '' AND deleted = 0`, orgID, userID, key))
 	return h, rowErr(err, op)
 }
 
