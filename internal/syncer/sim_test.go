@@ -21,6 +21,7 @@ import (
 	"github.com/crmsync/crmsync/internal/store/memstore"
 	"github.com/crmsync/crmsync/internal/store/postgres"
 	"github.com/crmsync/crmsync/internal/syncer"
+	"github.com/crmsync/crmsync/internal/task"
 	"github.com/crmsync/crmsync/internal/testenv"
 )
 
@@ -468,18 +469,24 @@ func runHistory(t testing.TB, seed uint64, st store.Store) {
 	r := rnd(seed)
 	delModes := []syncer.DeletePolicy{{Mode: syncer.DeletePropagate}, {Mode: syncer.DeleteNever}, {Mode: syncer.DeleteWithin, Days: 1}}
 	def := taskDef(syncer.ConflictMode(r.IntN(3)), pick(r, delModes), pick(r, delModes), syncer.CreatePolicy(r.IntN(2)))
-	if r.IntN(2) == 0 {
+	settings := map[string]any{"sync_flag": r.IntN(2) == 0}
+	if r.IntN(4) == 0 {
+		// The reminder-task stream exactly as the hub runs it (issue 4):
+		// its own map, one-way subject behind the template setting,
+		// policies and first-import window.
+		def = task.Definition()
+		settings = map[string]any{task.SettingSubjectTemplate: r.IntN(2) == 0}
+	} else if r.IntN(2) == 0 {
 		// Match unlinked records too: details play the email, the name the
 		// person; their small pools make matches and ambiguities common.
 		def.A.Email, def.B.Email = "Description", "details"
 		def.A.FirstName, def.B.FirstName = "Subject", "name"
 	}
-	settings := map[string]any{"sync_flag": r.IntN(2) == 0}
 	e := newEnv(t, st, def, settings)
 	h := &history{t: t, r: r, e: e, writes: map[wkey]write{}, settings: settings}
 	defer func() {
 		if t.Failed() {
-			t.Logf("seed %d, policies: conflict=%d delA=%+v delB=%+v createB=%d matching=%v settings=%v", seed, def.Conflict, def.A.Delete, def.B.Delete, def.B.Create, def.A.Email != "", settings)
+			t.Logf("seed %d, stream %s, policies: conflict=%d delA=%+v delB=%+v createB=%d matching=%v settings=%v", seed, def.Name, def.Conflict, def.A.Delete, def.B.Delete, def.B.Create, def.A.Email != "", settings)
 			for _, l := range h.log {
 				t.Log(l)
 			}
