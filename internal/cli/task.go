@@ -30,7 +30,7 @@ only when the email exists in several orgs. A task's status is Open or
 Complete, its priority Normal or High, its due date YYYY-MM-DD.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.taskAddCmd(), a.taskListCmd(), a.taskDoneCmd(), a.taskEditCmd(), a.taskRmCmd(), a.taskSyncCmd())
+	cmd.AddCommand(a.taskAddCmd(), a.taskListCmd(), a.taskDoneCmd(), a.taskEditCmd(), a.taskRmCmd(), a.taskSyncCmd(), a.taskCalDAVCmd())
 	return cmd
 }
 

@@ -36,15 +36,29 @@ const CRMSystem = "salesforce"
 // StreamName is the name of a user's task stream.
 func StreamName(u store.User) string { return u.Email + " reminder tasks" }
 
-// UserStream finds the user's task stream; found is false when the user
-// never enabled task sync.
+// UserStream finds the user's task stream with their hub task list; found
+// is false when the user never enabled task sync.
 func UserStream(ctx context.Context, tx store.Tx, orgID, userID string) (store.Stream, bool, error) {
+	return userStream(ctx, tx, orgID, userID, hubtask.SystemName)
+}
+
+// userStream finds the user's task stream whose side B is a connection
+// of system.
+func userStream(ctx context.Context, tx store.Tx, orgID, userID, system string) (store.Stream, bool, error) {
 	streams, err := tx.ListStreams(ctx, orgID)
 	if err != nil {
 		return store.Stream{}, false, err
 	}
+	conns, err := tx.ListConnections(ctx, orgID)
+	if err != nil {
+		return store.Stream{}, false, err
+	}
+	systems := make(map[string]string, len(conns))
+	for _, c := range conns {
+		systems[c.ID] = c.System
+	}
 	for _, s := range streams {
-		if s.Kind == Kind && s.UserID == userID {
+		if s.Kind == Kind && s.UserID == userID && systems[s.ConnB] == system {
 			return s, true, nil
 		}
 	}
@@ -72,14 +86,10 @@ func SettingsOf(s store.Stream) SyncSettings {
 // write starting a run at once (T6). The caller starts the re-sync that
 // saving asks for (T8) once tx commits.
 func SaveSettings(ctx context.Context, tx store.Tx, u store.User, set SyncSettings, now time.Time) (store.Stream, error) {
-	if set.PollMinutes == 0 {
-		set.PollMinutes = DefaultPollMinutes
+	settings, sched, err := streamSettings(set.SubjectTemplate, set.PollMinutes)
+	if err != nil {
+		return store.Stream{}, err
 	}
-	if set.PollMinutes < 1 || set.PollMinutes > 60 {
-		return store.Stream{}, &store.InvalidError{Field: "poll_minutes", Reason: "between 1 and 60"}
-	}
-	settings, _ := json.Marshal(map[string]any{SettingSubjectTemplate: set.SubjectTemplate})
-	sched := store.Schedule{Kind: store.ScheduleContinuous, Minutes: set.PollMinutes}
 	s, found, err := UserStream(ctx, tx, u.OrgID, u.ID)
 	if err != nil {
 		return store.Stream{}, err
@@ -101,15 +111,7 @@ func SaveSettings(ctx context.Context, tx store.Tx, u store.User, set SyncSettin
 	if err != nil {
 		return store.Stream{}, err
 	}
-	var crm, hub *store.Connection
-	for i, c := range conns {
-		switch {
-		case c.System == CRMSystem && c.UserID == "" && c.Status != store.ConnDisconnected:
-			crm = &conns[i]
-		case c.System == hubtask.SystemName && c.UserID == u.ID:
-			hub = &conns[i]
-		}
-	}
+	crm, hub := connected(conns, u, hubtask.SystemName)
 	if crm == nil {
 		return store.Stream{}, ErrNoCRM
 	}
@@ -128,4 +130,30 @@ func SaveSettings(ctx context.Context, tx store.Tx, u store.User, set SyncSettin
 		return store.Stream{}, fmt.Errorf("task: create the task stream: %w", err)
 	}
 	return s, nil
+}
+
+// connected finds the org's CRM connection and the user's connection of
+// system among conns; either is nil when missing.
+func connected(conns []store.Connection, u store.User, system string) (crm, own *store.Connection) {
+	for i, c := range conns {
+		switch {
+		case c.System == CRMSystem && c.UserID == "" && c.Status != store.ConnDisconnected:
+			crm = &conns[i]
+		case c.System == system && c.UserID == u.ID:
+			own = &conns[i]
+		}
+	}
+	return crm, own
+}
+
+// schedule and settings are what a task stream stores of the settings.
+func streamSettings(subjectTemplate bool, pollMinutes int) (json.RawMessage, store.Schedule, error) {
+	if pollMinutes == 0 {
+		pollMinutes = DefaultPollMinutes
+	}
+	if pollMinutes < 1 || pollMinutes > 60 {
+		return nil, store.Schedule{}, &store.InvalidError{Field: "poll_minutes", Reason: "between 1 and 60"}
+	}
+	settings, _ := json.Marshal(map[string]any{SettingSubjectTemplate: subjectTemplate})
+	return settings, store.Schedule{Kind: store.ScheduleContinuous, Minutes: pollMinutes}, nil
 }

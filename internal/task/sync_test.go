@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/internal/connector/caldav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
@@ -66,6 +67,7 @@ func newSyncRig(t *testing.T) *syncRig {
 	reg := registry.New()
 	reg.Register(salesforce.SystemName, salesforce.Factory)
 	reg.Register(hubtask.SystemName, hubtask.Factory(s))
+	reg.Register(caldav.SystemName, caldav.Factory)
 	engine, err := syncer.New(syncer.Config{Store: s, Definitions: []*syncer.Definition{task.Definition()}, Connectors: reg.Resolve})
 	if err != nil {
 		t.Fatal(err)

@@ -544,3 +544,63 @@ func (c *Connector) do(ctx context.Context, method, href string, body []byte, hd
 		return res.StatusCode, res.Header, raw, nil
 	}
 }
+
+// Check makes sure the URL is a calendar collection this user may read
+// and that it holds tasks (VTODO): the clear error a user saving the
+// connection needs, instead of a failing first run.
+func (c *Connector) Check(ctx context.Context) error {
+	body := []byte(`<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:resourcetype/><C:supported-calendar-component-set/></D:prop>
+</D:propfind>`)
+	status, _, raw, err := c.do(ctx, "PROPFIND", c.base.Path, body, map[string]string{"Depth": "0", "Content-Type": "application/xml; charset=utf-8"})
+	if err != nil {
+		return err
+	}
+	if status == http.StatusNotFound {
+		return fmt.Errorf("caldav: %s: no such collection on the server", c.cfg.URL)
+	}
+	if status != http.StatusMultiStatus {
+		return fmt.Errorf("caldav: %s: PROPFIND answered %d, want 207 Multi-Status: is this a CalDAV server?", c.cfg.URL, status)
+	}
+	var ms struct {
+		Responses []struct {
+			Propstat []struct {
+				Prop struct {
+					Type struct {
+						Calendar *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
+					} `xml:"resourcetype"`
+					Comps struct {
+						Comp []struct {
+							Name string `xml:"name,attr"`
+						} `xml:"comp"`
+					} `xml:"supported-calendar-component-set"`
+				} `xml:"prop"`
+				Status string `xml:"status"`
+			} `xml:"propstat"`
+		} `xml:"response"`
+	}
+	if err := xml.Unmarshal(raw, &ms); err != nil {
+		return fmt.Errorf("caldav: %s: malformed multistatus: %w", c.cfg.URL, err)
+	}
+	calendar, comps := false, []string(nil)
+	for _, r := range ms.Responses {
+		for _, ps := range r.Propstat {
+			if !strings.Contains(ps.Status, " 200") {
+				continue
+			}
+			calendar = calendar || ps.Prop.Type.Calendar != nil
+			for _, cp := range ps.Prop.Comps.Comp {
+				comps = append(comps, strings.ToUpper(cp.Name))
+			}
+		}
+	}
+	if !calendar {
+		return fmt.Errorf("caldav: %s is not a calendar collection", c.cfg.URL)
+	}
+	// No component set means every component is allowed (RFC 4791 5.2.3).
+	if len(comps) > 0 && !slices.Contains(comps, "VTODO") {
+		return fmt.Errorf("caldav: %s holds %s, not tasks (VTODO): pick a task list", c.cfg.URL, strings.Join(comps, ", "))
+	}
+	return nil
+}

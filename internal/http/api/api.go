@@ -108,6 +108,7 @@ func New(cfg Config) (*API, error) {
 	a.handle("POST /api/v1/tasks/{id}/complete", member, a.completeTask)
 	a.crmRoutes()
 	a.taskSyncRoutes()
+	a.taskCalDAVRoutes()
 
 	// Anything else under /api/ is a JSON 404, not the mux's plain text.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

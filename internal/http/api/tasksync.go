@@ -91,17 +91,8 @@ func (a *API) taskSyncStatus(ctx context.Context, c *caller) (TaskSyncStatus, er
 			return err
 		}
 		st.SyncSettings, st.StreamID = task.SettingsOf(s), s.ID
-		runs, err := tx.ListRuns(ctx, s.ID, 1)
-		if err != nil || len(runs) == 0 {
-			return err
-		}
-		run := runs[0]
-		st.LastRun = &TaskSyncRun{ID: run.ID, Trigger: run.Trigger, Status: run.Status, Done: run.Done, Total: run.Total,
-			Started: run.Started, Counts: run.Counts, Error: run.Error}
-		if !run.Finished.IsZero() {
-			st.LastRun.Finished = &run.Finished
-		}
-		return nil
+		st.LastRun, err = lastRun(ctx, tx, s.ID)
+		return err
 	})
 	return st, err
 }
@@ -127,4 +118,144 @@ func (a *API) taskWritten(ctx context.Context, c *caller) {
 		a.log.LogAttrs(ctx, slog.LevelWarn, "api: queue the task stream after a hub write",
 			slog.String("stream", s.ID), slog.String("error", err.Error()))
 	}
+}
+
+// TaskCalDAVStatus is /api/v1/tasks/caldav's answer: the settings (never
+// the password) and the progress of the latest run.
+type TaskCalDAVStatus struct {
+	task.CalDAVSettings
+	StreamID string       `json:"stream_id,omitempty"`
+	Job      string       `json:"job,omitempty"`
+	LastRun  *TaskSyncRun `json:"last_run,omitempty"`
+}
+
+func (a *API) taskCalDAVRoutes() {
+	a.handle("GET /api/v1/tasks/caldav", member, a.getTaskCalDAV)
+	a.handle("PUT /api/v1/tasks/caldav", member, a.putTaskCalDAV)
+	a.handle("DELETE /api/v1/tasks/caldav", member, a.deleteTaskCalDAV)
+}
+
+func (a *API) getTaskCalDAV(w http.ResponseWriter, r *http.Request, c *caller) error {
+	st, err := a.taskCalDAVStatus(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// putTaskCalDAV checks the list (a wrong address or password is a 422
+// naming the problem, before anything is stored), saves the settings and
+// starts the re-sync (SPEC T8).
+func (a *API) putTaskCalDAV(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req task.CalDAVSettings
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Enabled {
+		check := req
+		if err := a.store.Read(r.Context(), func(tx store.Tx) error {
+			_, conn, found, err := task.CalDAVStream(r.Context(), tx, c.org.ID, c.user.ID)
+			if err != nil || !found {
+				return err
+			}
+			old := task.CalDAVSettingsOf(store.Stream{}, conn)
+			if check.URL == "" {
+				check.URL = old.URL
+			}
+			if check.Username == "" {
+				check.Username = old.Username
+			}
+			if check.Password == "" {
+				check.Password = task.CalDAVPassword(conn)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if check.URL == "" {
+			return errInvalid("url", "the task list's address is required")
+		}
+		if err := task.CheckCalDAV(r.Context(), check, nil); err != nil {
+			var inv *store.InvalidError
+			if errors.As(err, &inv) {
+				return err
+			}
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "list_check_failed", Message: err.Error()}
+		}
+	}
+	var s store.Stream
+	err := a.store.InTx(r.Context(), func(tx store.Tx) error {
+		var err error
+		s, err = task.SaveCalDAV(r.Context(), tx, c.user, req, a.now())
+		if errors.Is(err, task.ErrNoCRM) {
+			return errConflict(err.Error())
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var job string
+	if s.ID != "" && s.Enabled && a.trigger != nil {
+		if job, err = a.trigger.SyncNow(r.Context(), c.org.ID, s.ID); err != nil {
+			return err
+		}
+	}
+	st, err := a.taskCalDAVStatus(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	st.Job = job
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// deleteTaskCalDAV ends the sync and forgets the list's login; the tasks
+// stay on both sides.
+func (a *API) deleteTaskCalDAV(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var found bool
+	err := a.store.InTx(r.Context(), func(tx store.Tx) error {
+		var err error
+		found, err = task.DeleteCalDAV(r.Context(), tx, c.user)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errNotFound("no CalDAV task list sync")
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) taskCalDAVStatus(ctx context.Context, c *caller) (TaskCalDAVStatus, error) {
+	var st TaskCalDAVStatus
+	err := a.store.Read(ctx, func(tx store.Tx) error {
+		s, conn, found, err := task.CalDAVStream(ctx, tx, c.org.ID, c.user.ID)
+		if err != nil || !found {
+			st.CalDAVSettings = task.CalDAVSettings{PollMinutes: task.DefaultPollMinutes}
+			return err
+		}
+		st.CalDAVSettings, st.StreamID = task.CalDAVSettingsOf(s, conn), s.ID
+		st.LastRun, err = lastRun(ctx, tx, s.ID)
+		return err
+	})
+	return st, err
+}
+
+// lastRun is the stream's latest run with its progress, or nil.
+func lastRun(ctx context.Context, tx store.Tx, streamID string) (*TaskSyncRun, error) {
+	runs, err := tx.ListRuns(ctx, streamID, 1)
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	run := runs[0]
+	out := &TaskSyncRun{ID: run.ID, Trigger: run.Trigger, Status: run.Status, Done: run.Done, Total: run.Total,
+		Started: run.Started, Counts: run.Counts, Error: run.Error}
+	if !run.Finished.IsZero() {
+		out.Finished = &run.Finished
+	}
+	return out, nil
 }
