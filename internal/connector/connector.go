@@ -25,6 +25,12 @@ type Record struct {
 	Modified time.Time
 	// Deleted reports a tombstone: the record was deleted at Modified.
 	Deleted bool
+	// Invalid, when set, says why the system's record could not be read
+	// (a malformed vCard or iCalendar object, say); Fields is nil. The
+	// engine sets it aside for review in the quarantine, naming the
+	// record, and syncs the rest of the page. A connector reports such a
+	// record once per version of it, as it reports a change.
+	Invalid string
 }
 
 // Page is one slice of a change listing.

@@ -347,6 +347,7 @@ func (r *run) importFast(ctx context.Context, s store.Side, recs []connector.Rec
 func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record, cur store.Cursor, cutoff time.Time) error {
 	rules := r.def.side(s)
 	now := r.e.cfg.Now()
+	recs, unreadable := splitInvalid(recs)
 	rows := make([]store.Record, 0, len(recs))
 	ids := make([]string, 0, len(recs))
 	for _, c := range recs {
@@ -381,10 +382,15 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 		}
 	}
 	start := r.rec
-	start.Counts.Pulled += int64(len(recs))
-	start.Done += int64(len(recs))
+	start.Counts.Pulled += int64(len(recs) + len(unreadable))
+	start.Done += int64(len(recs) + len(unreadable))
 	rec := start
+	aside := 0
 	err := r.e.cfg.Store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if aside, err = r.setAside(ctx, tx, s, unreadable, now); err != nil {
+			return err
+		}
 		// A record listed as the mirror already holds it (the echo of our
 		// own write, or a listing's overlap) has nothing new to merge.
 		var known map[string]store.Record
@@ -427,6 +433,12 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 				return err
 			}
 		}
+		rec.Counts.Quarantined += int64(aside)
+		if aside > 0 {
+			if err := tx.UpdateRun(ctx, rec); err != nil {
+				return err
+			}
+		}
 		return tx.PutCursor(ctx, cur)
 	})
 	if err != nil {
@@ -435,6 +447,61 @@ func (r *run) ingest(ctx context.Context, s store.Side, recs []connector.Record,
 	r.rec = rec
 	r.e.progress(rec)
 	return nil
+}
+
+// splitInvalid takes the records a connector could not read out of recs.
+func splitInvalid(recs []connector.Record) (ok, invalid []connector.Record) {
+	n := 0
+	for _, c := range recs {
+		if c.Invalid != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return recs, nil
+	}
+	ok = make([]connector.Record, 0, len(recs)-n)
+	for _, c := range recs {
+		if c.Invalid != "" {
+			invalid = append(invalid, c)
+		} else {
+			ok = append(ok, c)
+		}
+	}
+	return ok, invalid
+}
+
+// setAside puts records the connector could not read in the quarantine,
+// in tx, and answers how many entries it added: a record already there,
+// open with the same error, is not added twice.
+func (r *run) setAside(ctx context.Context, tx store.Tx, s store.Side, recs []connector.Record, now time.Time) (int, error) {
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	open, err := tx.ListQuarantine(ctx, store.QuarantineFilter{OrgID: r.st.OrgID, StreamID: r.st.ID, Status: store.QuarantineOpen})
+	if err != nil {
+		return 0, err
+	}
+	have := make(map[string]bool, len(open))
+	for _, q := range open {
+		have[string(q.Side)+"\x00"+q.RecordID+"\x00"+q.Error] = true
+	}
+	n := 0
+	for _, c := range recs {
+		msg := fmt.Sprintf("record %s could not be read: %s", c.ID, c.Invalid)
+		if have[string(s)+"\x00"+c.ID+"\x00"+msg] {
+			continue
+		}
+		q := store.Quarantine{OrgID: r.st.OrgID, StreamID: r.st.ID, Side: s, RecordID: c.ID, Error: msg,
+			Status: store.QuarantineOpen, Created: now, Updated: now}
+		if err := tx.AddQuarantine(ctx, &q); err != nil {
+			return n, err
+		}
+		n++
+	}
+	r.e.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "syncer: records set aside: the system's copy could not be read",
+		slog.String("stream", r.st.ID), slog.String("side", string(s)), slog.Int("records", len(recs)))
+	return n, nil
 }
 
 // sweep marks the records a full listing did not see as deleted at an

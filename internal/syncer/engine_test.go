@@ -215,6 +215,47 @@ func TestQuarantineNamesRecordAndFieldAndBatchGoesOn(t *testing.T) {
 	}
 }
 
+// A record its system could not read (a malformed vCard, say) is set
+// aside once, naming it, while the rest of the page syncs; once a user
+// repairs it, it syncs like any other.
+func TestUnreadableRecordIsSetAsideAndTheRestSyncs(t *testing.T) {
+	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
+	e.b.Create("task", connector.Fields{"name": "one"})
+	bad := e.b.Create("task", connector.Fields{"name": "two"})
+	e.b.Create("task", connector.Fields{"name": "three"})
+	if err := e.b.Corrupt("task", bad, "malformed vCard: line 3: no colon"); err != nil {
+		t.Fatal(err)
+	}
+	run := e.mustSync()
+	if run.Counts.Created != 2 || run.Counts.Quarantined != 1 {
+		t.Fatalf("counts %+v, want 2 created and 1 set aside", run.Counts)
+	}
+	qs := e.quarantine()
+	if len(qs) != 1 || qs[0].RecordID != bad || qs[0].Side != store.SideB ||
+		!strings.Contains(qs[0].Error, bad) || !strings.Contains(qs[0].Error, "no colon") || qs[0].Status != store.QuarantineOpen {
+		t.Fatalf("quarantine %+v, want one open entry naming %s and why", qs, bad)
+	}
+	// Listed again unchanged (a full listing, say): not set aside twice.
+	e.b.ExpireCursors()
+	if run := e.mustSync(); run.Counts.Quarantined != 0 {
+		t.Fatalf("a second listing quarantined %d again", run.Counts.Quarantined)
+	}
+	if qs := e.quarantine(); len(qs) != 1 {
+		t.Fatalf("%d quarantine entries after the second listing", len(qs))
+	}
+	if err := e.b.Update("task", bad, connector.Fields{"name": "two, repaired"}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustSync()
+	names := map[any]bool{}
+	for _, r := range e.a.List("Task") {
+		names[r.Fields["Subject"]] = true
+	}
+	if len(names) != 3 || !names["two, repaired"] {
+		t.Fatalf("CRM side after the repair: %v", names)
+	}
+}
+
 func TestCrashAfterRemoteWriteDoesNotDuplicate(t *testing.T) {
 	e := newEnv(t, memstore.New(memstore.Config{}), defaultTasks(), nil)
 	for i := 0; i < 12; i++ {

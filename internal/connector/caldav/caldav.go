@@ -155,22 +155,17 @@ func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.
 		if prev.ETags[o.href] == o.etag && o.etag != "" {
 			continue
 		}
-		rec, err := record(o)
+		rec, err := o.record()
 		if err != nil {
-			// An object we cannot read is left out and stays out of the
-			// cursor, so it is read again once fixed; Unreadable names it.
-			delete(next.ETags, o.href)
+			// An object we cannot read is reported once per version of
+			// it, for the engine to set aside for review; its ETag stays
+			// in the cursor, so an edit that repairs it reads it anew.
 			c.unreadable(o.href, err)
-			continue
+			rec = connector.Record{ID: o.href, Invalid: err.Error(), Modified: time.Now().UTC()}
 		}
 		page.Records = append(page.Records, rec)
 	}
-	bad := c.Unreadable()
-	for href, etag := range prev.ETags {
-		if _, ok := bad[href]; ok {
-			next.ETags[href] = etag // unreadable now is not deleted: keep it as it was
-			continue
-		}
+	for href := range prev.ETags {
 		if _, ok := next.ETags[href]; !ok {
 			page.Records = append(page.Records, connector.Record{ID: href, Deleted: true, Modified: time.Now().UTC()})
 		}
@@ -186,10 +181,14 @@ type object struct {
 	href, etag string
 	cal        *goical.Calendar
 	raw        []byte
+	err        error // why cal could not be decoded
 }
 
 // record maps a calendar object's VTODO to the task vocabulary.
-func record(o object) (connector.Record, error) {
+func (o object) record() (connector.Record, error) {
+	if o.err != nil {
+		return connector.Record{}, o.err
+	}
 	todo := vtodo(o.cal)
 	if todo == nil {
 		return connector.Record{}, errors.New("no VTODO in the calendar object")
@@ -479,12 +478,9 @@ func (c *Connector) list(ctx context.Context) ([]object, error) {
 		if len(o.raw) == 0 {
 			continue
 		}
-		cal, err := goical.NewDecoder(bytes.NewReader(o.raw)).Decode()
-		if err != nil {
-			c.unreadable(o.href, fmt.Errorf("malformed iCalendar: %w", err))
-			continue
+		if o.cal, err = goical.NewDecoder(bytes.NewReader(o.raw)).Decode(); err != nil {
+			o.err = fmt.Errorf("malformed iCalendar: %w", err)
 		}
-		o.cal = cal
 		out = append(out, o)
 	}
 	return out, nil

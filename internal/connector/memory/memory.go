@@ -240,7 +240,26 @@ func (s *System) Changes(ctx context.Context, objName, cursor string) (connector
 
 func clone(r connector.Record) connector.Record {
 	r.Fields = maps.Clone(r.Fields)
+	if r.Invalid != "" {
+		r.Fields = nil
+	}
 	return r
+}
+
+// Corrupt makes a live record unreadable, as a malformed vCard on a
+// server would be: listings report it Invalid with why, without fields,
+// until a user's update replaces it.
+func (s *System) Corrupt(objName, id, why string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.obj(objName)
+	r := o.records[id]
+	if r == nil || r.Deleted {
+		return fmt.Errorf("memory: corrupt %s: %w", id, connector.ErrNotFound)
+	}
+	r.Invalid, r.Modified = why, s.now()
+	s.touch(o, r)
+	return nil
 }
 
 // Write implements connector.Connector.
@@ -306,7 +325,8 @@ func (s *System) apply(o *object, w connector.Write) connector.Result {
 		if r == nil || r.Deleted {
 			return connector.Result{ID: w.ID, Err: fmt.Errorf("memory: update %s: %w", w.ID, connector.ErrNotFound)}
 		}
-		changed := false
+		changed := r.Invalid != "" // a write replaces an unreadable copy
+		r.Invalid = ""
 		for k, v := range w.Fields {
 			if old, ok := r.Fields[k]; !ok || old != v {
 				r.Fields[k] = v
