@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/crmsync/crmsync/internal/admin"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector/caldav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
@@ -75,6 +76,11 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
+	crm, err := crmJobs(env.DB.Store, log)
+	if err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	jobs = append(jobs, crm...)
 	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store, Jobs: jobs})
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
@@ -93,6 +99,22 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 		slog.String("kind", env.DB.Kind), slog.Int("workers", env.Config.Workers),
 		slog.Any("systems", reg.Systems()))
 	return Backend{Trigger: queueTrigger{q: q}, Stop: q.Stop}, nil
+}
+
+// crmJobs is the hourly users sync of every connected org (SPEC A2, A3),
+// scheduled by the queue's leader so that several nodes run it once.
+func crmJobs(s store.Store, log *slog.Logger) ([]job.Job, error) {
+	svc, err := newAdminService(s, log)
+	if err != nil {
+		return nil, err
+	}
+	w := &admin.UsersSyncWorker{Service: svc, Logger: log.With(slog.String("component", "crm"))}
+	return []job.Job{{
+		Queue:    admin.Queue,
+		Register: func(ws *river.Workers) error { return river.AddWorkerSafely(ws, w) },
+		Every:    admin.UsersSyncEvery,
+		Args:     admin.UsersSyncArgs{},
+	}}, nil
 }
 
 // mailEvery is how often the leader looks for due outbox emails.

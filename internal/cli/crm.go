@@ -38,13 +38,10 @@ func newAdminService(s store.Store, log *slog.Logger) (*admin.Service, error) {
 		}})
 }
 
-// usersSyncEvery is how often serve reads the CRM's users: seats of users
-// the CRM deactivated are revoked and saved lists refreshed (SPEC A2, A3).
-const usersSyncEvery = time.Hour
-
-// runUsersSync runs the users sync of every connected org until ctx ends.
-// It is idempotent, so several nodes running it only spend API calls.
-func runUsersSync(ctx context.Context, s store.Store, svc *admin.Service, every time.Duration, log *slog.Logger) {
+// runUsersSync runs the users sync of every connected org every period
+// until ctx ends: serve's fallback when it runs without a job queue (with
+// one, the queue's leader schedules admin.UsersSyncArgs instead).
+func runUsersSync(ctx context.Context, svc *admin.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -53,23 +50,7 @@ func runUsersSync(ctx context.Context, s store.Store, svc *admin.Service, every 
 			return
 		case <-t.C:
 		}
-		var orgs []store.Org
-		if err := s.Read(ctx, func(tx store.Tx) (err error) { orgs, err = tx.ListOrgs(ctx); return err }); err != nil {
-			log.LogAttrs(ctx, slog.LevelError, "crm users sync: list orgs", slog.String("error", err.Error()))
-			continue
-		}
-		for _, o := range orgs {
-			res, err := svc.SyncUsers(ctx, o.ID)
-			if errors.Is(err, admin.ErrNotConnected) {
-				continue
-			}
-			if err != nil {
-				log.LogAttrs(ctx, slog.LevelError, "crm users sync", slog.String("org", o.ID), slog.String("error", err.Error()))
-				continue
-			}
-			log.LogAttrs(ctx, slog.LevelInfo, "crm users sync", slog.String("org", o.ID), slog.Int("crm_users", res.CRMUsers),
-				slog.Int("revoked", len(res.Revoked)), slog.Int("saved_lists", res.Refreshed))
-		}
+		_, _ = svc.SyncAllUsers(ctx, log) // each failure is logged
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/crmsync/crmsync/internal/admin"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/http/server"
@@ -99,9 +100,11 @@ func (a *app) serveHub(ctx context.Context, db *hubdb.DB, start StartBackend) (e
 	if err != nil {
 		return err
 	}
-	uctx, stopUsers := context.WithCancel(ctx)
-	defer stopUsers()
-	go runUsersSync(uctx, db.Store, adm, usersSyncEvery, a.log)
+	if backend.Trigger == nil {
+		uctx, stopUsers := context.WithCancel(ctx)
+		defer stopUsers()
+		go runUsersSync(uctx, adm, admin.UsersSyncEvery, a.log)
+	}
 	srv, err := server.New(server.Config{Store: db.Store, Trigger: backend.Trigger, Logger: a.log, Registry: reg, Admin: adm})
 	if err != nil {
 		return err
