@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/caldav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
@@ -65,10 +66,16 @@ func newSyncRig(t *testing.T) *syncRig {
 	t.Cleanup(sf.Close)
 	s := testenv.SQLite(t)
 	reg := registry.New()
-	reg.Register(salesforce.SystemName, salesforce.Factory)
+	// The connector and the engine tell time by the sandbox, so that a
+	// test may move all three days ahead (sb.Advance) and have windows
+	// judged as they would be.
+	reg.Register(salesforce.SystemName, func(_ context.Context, c store.Connection) (connector.Connector, error) {
+		return salesforce.New(salesforce.Config{BaseURL: sf.URL, ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+			Username: sandbox.DefaultUsername, Password: sandbox.DefaultPassword, Now: sb.Now})
+	})
 	reg.Register(hubtask.SystemName, hubtask.Factory(s))
 	reg.Register(caldav.SystemName, caldav.Factory)
-	engine, err := syncer.New(syncer.Config{Store: s, Definitions: []*syncer.Definition{task.Definition()}, Connectors: reg.Resolve})
+	engine, err := syncer.New(syncer.Config{Store: s, Definitions: []*syncer.Definition{task.Definition()}, Connectors: reg.Resolve, Now: sb.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
