@@ -28,10 +28,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +40,7 @@ import (
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/backoff"
+	"github.com/crmsync/crmsync/internal/connector/dav"
 )
 
 // Object is the connector's one object, the hub task vocabulary's.
@@ -69,7 +68,7 @@ type Config struct {
 type Connector struct {
 	cfg  Config
 	base *url.URL
-	wait *backoff.Policy
+	dav  *dav.Client
 
 	mu  sync.Mutex
 	bad map[string]string // href → why it could not be read
@@ -116,7 +115,12 @@ func New(cfg Config) (*Connector, error) {
 	if cfg.Sleep == nil {
 		cfg.Sleep = backoff.Sleep
 	}
-	return &Connector{cfg: cfg, base: u, wait: backoff.New(nil)}, nil
+	dc, err := dav.New(dav.Config{Name: "caldav", URL: cfg.URL, Username: cfg.Username, Password: cfg.Password,
+		HTTPClient: cfg.HTTPClient, MaxRetries: cfg.MaxRetries, Sleep: cfg.Sleep})
+	if err != nil {
+		return nil, err
+	}
+	return &Connector{cfg: cfg, base: u, dav: dc}, nil
 }
 
 // Capabilities implements connector.Connector.
@@ -444,37 +448,16 @@ func (c *Connector) list(ctx context.Context) ([]object, error) {
 	if status != http.StatusMultiStatus {
 		return nil, fmt.Errorf("caldav: list %s: %d, want 207 Multi-Status", c.cfg.URL, status)
 	}
-	var ms struct {
-		Responses []struct {
-			Href     string `xml:"href"`
-			Propstat []struct {
-				Prop struct {
-					ETag string `xml:"getetag"`
-					Data string `xml:"calendar-data"`
-				} `xml:"prop"`
-				Status string `xml:"status"`
-			} `xml:"propstat"`
-		} `xml:"response"`
-	}
-	if err := xml.Unmarshal(raw, &ms); err != nil {
-		return nil, fmt.Errorf("caldav: list %s: malformed multistatus: %w", c.cfg.URL, err)
+	ms, err := dav.ParseMultiStatus(raw)
+	if err != nil {
+		return nil, fmt.Errorf("caldav: list %s: %w", c.cfg.URL, err)
 	}
 	var out []object
 	for _, r := range ms.Responses {
-		href := r.Href
-		if u, err := url.Parse(href); err == nil {
-			href = u.Path
-		}
-		if path.Clean(href) == path.Clean(c.base.Path) {
+		if c.dav.IsCollection(r.Href) {
 			continue
 		}
-		o := object{href: href}
-		for _, ps := range r.Propstat {
-			if !strings.Contains(ps.Status, " 200") {
-				continue
-			}
-			o.etag, o.raw = ps.Prop.ETag, []byte(ps.Prop.Data)
-		}
+		o := object{href: r.Href, etag: r.ETag, raw: r.Data}
 		if len(o.raw) == 0 {
 			continue
 		}
@@ -486,59 +469,10 @@ func (c *Connector) list(ctx context.Context) ([]object, error) {
 	return out, nil
 }
 
-// do sends one request to href (a path on the server), retrying what the
-// server refuses for now. A 4xx other than 404 and 412 is an error.
+// do sends one request to href (a path on the server) through the shared
+// WebDAV client, which retries what the server refuses for now.
 func (c *Connector) do(ctx context.Context, method, href string, body []byte, hdr map[string]string) (int, http.Header, []byte, error) {
-	u := *c.base
-	u.Path, u.RawQuery = href, ""
-	for attempt := 0; ; attempt++ {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		for k, v := range hdr {
-			req.Header.Set(k, v)
-		}
-		if c.cfg.Username != "" {
-			req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
-		}
-		res, err := c.cfg.HTTPClient.Do(req)
-		if err != nil {
-			if attempt < c.cfg.MaxRetries && ctx.Err() == nil {
-				if err := c.cfg.Sleep(ctx, c.wait.Wait(attempt, "")); err != nil {
-					return 0, nil, nil, err
-				}
-				continue
-			}
-			return 0, nil, nil, &connector.RetryError{After: time.Minute, Err: fmt.Errorf("caldav: %s %s: %w", method, href, err)}
-		}
-		raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-		res.Body.Close()
-		if err != nil {
-			return 0, nil, nil, fmt.Errorf("caldav: %s %s: %w", method, href, err)
-		}
-		switch {
-		case res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable:
-			wait := c.wait.Wait(attempt, res.Header.Get("Retry-After"))
-			if attempt >= c.cfg.MaxRetries {
-				return res.StatusCode, res.Header, raw, &connector.RetryError{After: wait,
-					Err: fmt.Errorf("caldav: %s %s: %w: %s", method, href, connector.ErrRateLimited, res.Status)}
-			}
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return 0, nil, nil, err
-			}
-			continue
-		case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
-			return res.StatusCode, res.Header, raw, fmt.Errorf("caldav: %s %s: %s: check the user name and password", method, href, res.Status)
-		case res.StatusCode >= 400 && res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusPreconditionFailed:
-			return res.StatusCode, res.Header, raw, fmt.Errorf("caldav: %s %s: %s: %s", method, href, res.Status, bytes.TrimSpace(raw[:min(len(raw), 200)]))
-		}
-		return res.StatusCode, res.Header, raw, nil
-	}
+	return c.dav.Do(ctx, method, href, body, hdr)
 }
 
 // Check makes sure the URL is a calendar collection this user may read
