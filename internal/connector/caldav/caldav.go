@@ -39,7 +39,6 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/crmsync/crmsync/internal/connector"
-	"github.com/crmsync/crmsync/internal/connector/backoff"
 	"github.com/crmsync/crmsync/internal/connector/dav"
 )
 
@@ -105,15 +104,6 @@ func New(cfg Config) (*Connector, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("caldav: new: URL %q is not an http(s) collection URL", cfg.URL)
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
-	}
-	if cfg.MaxRetries <= 0 {
-		cfg.MaxRetries = 4
-	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = backoff.Sleep
 	}
 	dc, err := dav.New(dav.Config{Name: "caldav", URL: cfg.URL, Username: cfg.Username, Password: cfg.Password,
 		HTTPClient: cfg.HTTPClient, MaxRetries: cfg.MaxRetries, Sleep: cfg.Sleep})
