@@ -2,6 +2,7 @@ package dav_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -92,16 +93,10 @@ func TestDoRetriesAndExplains(t *testing.T) {
 	}
 	_, _, _, err = c.Do(t.Context(), "GET", "/busy/", nil, nil)
 	var re *connector.RetryError
-	if !asRetry(err, &re) || re.After != time.Second {
+	if !errors.As(err, &re) || re.After != time.Second {
 		t.Errorf("503 after the retries: %v, want a RetryError after 1s", err)
 	}
 	if _, err := dav.New(dav.Config{Name: "carddav", URL: "ftp://x"}); err == nil {
 		t.Error("an ftp URL was accepted")
 	}
-}
-
-func asRetry(err error, re **connector.RetryError) bool {
-	r, ok := err.(*connector.RetryError)
-	*re = r
-	return ok
 }
