@@ -423,9 +423,15 @@ func (b *batch) matchUnlinked(ctx context.Context, items []*item) error {
 			b.deleted(it, l, o == store.SideA, o == store.SideB, ra, rb)
 			continue
 		}
+		if !r.inScope(s, fields) {
+			continue // not this stream's to take up, until it changes
+		}
 		cands, byKey, err := b.candidates(ctx, s, rec)
 		if err != nil {
 			return err
+		}
+		if !byKey {
+			cands = r.scoped(s.Other(), cands)
 		}
 		switch {
 		case len(cands) == 1:
@@ -615,6 +621,27 @@ func (b *batch) candidates(ctx context.Context, s store.Side, rec store.Record) 
 	return out, byKey, err
 }
 
+// inScope reports whether side s's Scope takes up a record with fields.
+func (r *run) inScope(s store.Side, fields connector.Fields) bool {
+	scope := r.def.side(s).Scope
+	return scope == nil || scope(r.settings, fields)
+}
+
+// scoped drops the match candidates of side s its Scope does not take up.
+func (r *run) scoped(s store.Side, cands []store.Record) []store.Record {
+	if r.def.side(s).Scope == nil {
+		return cands
+	}
+	out := cands[:0:0]
+	for _, c := range cands {
+		var f connector.Fields
+		if json.Unmarshal(c.Fields, &f) == nil && r.inScope(s, f) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // notCopies drops, from candidates of side s, the records this stream
 // created from another and the records it made a copy of: a copy and its
 // origin belong together (their link may have been lost in a crash) and
@@ -678,6 +705,9 @@ func (b *batch) createFrom(it *item, fields connector.Fields) {
 	s := it.side
 	rec := b.recs[s][it.id]
 	it.link = nil
+	if !r.inScope(s, fields) {
+		return
+	}
 	switch r.def.side(s).Create {
 	case CreateNever:
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -152,6 +153,13 @@ type SideRules struct {
 	// the same record (a CRM custom field with the mailbox id, say): the
 	// first matching rule, before email and name.
 	ExternalID string
+	// Scope, when set, says which of this side's records the stream takes
+	// up: an unlinked record for which it answers false is neither matched
+	// nor created on the other side (a mailbox contact outside the
+	// categories a user picked, say); once linked, a record syncs whatever
+	// it answers. It is given the stream's settings and the record's
+	// fields, and must depend on nothing else.
+	Scope func(settings map[string]any, f connector.Fields) bool
 }
 
 // Definition declares how one kind of stream syncs.

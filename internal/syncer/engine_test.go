@@ -566,3 +566,65 @@ func TestProgressOfFirstImport(t *testing.T) {
 		t.Fatalf("final progress %d/%d, want 40/40", last.Done, last.Total)
 	}
 }
+
+func TestScopeLimitsWhatIsTakenUp(t *testing.T) {
+	// A side's Scope decides which unlinked records are matched or created
+	// (a mailbox's picked categories, SPEC C2); linked ones sync regardless.
+	def := &syncer.Definition{
+		Name: "contacts",
+		Fields: []syncer.Field{
+			{Name: "last", A: "LastName", B: "surname"},
+			{Name: "email", A: "Email", B: "email"},
+			{Name: "cats", A: "Cats__c", B: "categories", Dir: syncer.BToA},
+		},
+		A: syncer.SideRules{Email: "Email", Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever}},
+		B: syncer.SideRules{Email: "email", Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever},
+			Scope: func(settings map[string]any, f connector.Fields) bool {
+				want, _ := settings["pick"].(string)
+				cats, _ := f["categories"].(string)
+				return want != "" && strings.Contains(cats, want)
+			}},
+	}
+	e := newEnv(t, memstore.New(memstore.Config{}), def, map[string]any{"pick": "Clients"})
+	e.a.Create("Task", connector.Fields{"LastName": "Known", "Email": "known@example.com"})
+	e.clock.Advance(time.Minute)
+	in := e.b.Create("task", connector.Fields{"surname": "Picked", "email": "p@example.com", "categories": "Clients"})
+	out := e.b.Create("task", connector.Fields{"surname": "Private", "email": "x@example.com", "categories": "Family"})
+	twin := e.b.Create("task", connector.Fields{"surname": "Known", "email": "known@example.com", "categories": "Family"})
+	e.mustSync()
+	got := map[string]bool{}
+	for _, r := range e.a.List("Task") {
+		got[r.Fields["LastName"].(string)] = true
+	}
+	if !got["Picked"] || got["Private"] || len(got) != 2 {
+		t.Fatalf("A holds %v, want Known and Picked only", got)
+	}
+	// The out-of-scope twin of Known was not matched: Known was created on
+	// B instead, and nothing links the twin.
+	if n := len(e.b.List("task")); n != 4 {
+		t.Fatalf("B holds %d records, want 4 (3 of its own + Known)", n)
+	}
+	for _, l := range e.links(nil) {
+		if l.BID == out || l.BID == twin {
+			t.Fatalf("an out-of-scope record was linked: %+v", l)
+		}
+	}
+	// Filed into the category later, the record is taken up.
+	e.clock.Advance(time.Minute)
+	e.b.Update("task", out, connector.Fields{"categories": "Clients;Family"})
+	e.mustSync()
+	if n := len(e.a.List("Task")); n != 3 {
+		t.Fatalf("A holds %d records after the re-filing, want 3", n)
+	}
+	// Linked, a record syncs even when it leaves the scope.
+	e.clock.Advance(time.Minute)
+	e.b.Update("task", in, connector.Fields{"categories": "", "surname": "Renamed"})
+	e.mustSync()
+	found := false
+	for _, r := range e.a.List("Task") {
+		found = found || r.Fields["LastName"] == "Renamed"
+	}
+	if !found {
+		t.Fatal("a linked record that left the scope stopped syncing")
+	}
+}

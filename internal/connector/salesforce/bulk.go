@@ -71,25 +71,26 @@ func (c *Connector) columnTypes(ctx context.Context, object string) (map[string]
 
 // bulkWorthy counts object's records (SELECT COUNT()) and tells whether a
 // first listing should run as a Bulk job: more than Config.BulkThreshold.
-func (c *Connector) bulkWorthy(ctx context.Context, object string) (bool, int64, error) {
+func (c *Connector) bulkWorthy(ctx context.Context, sel selection) (bool, int64, error) {
 	if c.cfg.BulkThreshold < 0 {
 		return false, 0, nil
 	}
 	var q queryResponse
-	if err := c.do(ctx, http.MethodGet, "/query?q="+url.QueryEscape("SELECT COUNT() FROM "+object), nil, &q); err != nil {
-		return false, 0, fmt.Errorf("salesforce: changes %s: count: %w", object, err)
+	if err := c.do(ctx, http.MethodGet, "/query?q="+url.QueryEscape("SELECT COUNT() FROM "+sel.name+sel.clause()), nil, &q); err != nil {
+		return false, 0, fmt.Errorf("salesforce: changes %s: count: %w", sel.name, err)
 	}
 	return q.TotalSize > int64(c.cfg.BulkThreshold), q.TotalSize, nil
 }
 
 // bulkStart creates the query job of a first listing, waits for it and
 // answers its first results page.
-func (c *Connector) bulkStart(ctx context.Context, object string, total int64) (connector.Page, error) {
+func (c *Connector) bulkStart(ctx context.Context, sel selection, total int64) (connector.Page, error) {
+	object := sel.name
 	fields, err := c.Fields(ctx, object)
 	if err != nil {
 		return connector.Page{}, err
 	}
-	body := map[string]string{"operation": "query", "query": "SELECT " + strings.Join(fields, ", ") + " FROM " + object,
+	body := map[string]string{"operation": "query", "query": "SELECT " + strings.Join(fields, ", ") + " FROM " + object + sel.clause(),
 		"contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
 	var job bulkJobInfo
 	if err := c.do(ctx, http.MethodPost, "/jobs/query", body, &job); err != nil {

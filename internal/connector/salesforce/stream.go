@@ -93,6 +93,10 @@ func withAudit(fs []string, ext string) []string {
 // getDeleted's tombstones. A since older than 15 days answers
 // connector.ErrCursorExpired.
 func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.Page, error) {
+	sel, err := parseObject(object)
+	if err != nil {
+		return connector.Page{}, err
+	}
 	var cu cursor
 	if cur != "" {
 		if err := json.Unmarshal([]byte(cur), &cu); err != nil {
@@ -118,18 +122,18 @@ func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.
 	}
 	if cu.Full && cu.Next == "" {
 		if cu.Job != "" {
-			return c.bulkPage(ctx, object, cu)
+			return c.bulkPage(ctx, sel.name, cu)
 		}
-		if big, total, err := c.bulkWorthy(ctx, object); err != nil {
+		if big, total, err := c.bulkWorthy(ctx, sel); err != nil {
 			return connector.Page{}, err
 		} else if big {
-			return c.bulkStart(ctx, object, total)
+			return c.bulkStart(ctx, sel, total)
 		}
 	}
 	var page connector.Page
 	high := since
 	if !cu.Full && cu.Next == "" {
-		dels, err := c.deleted(ctx, object, since.Add(-overlap), now)
+		dels, err := c.deleted(ctx, sel.name, since.Add(-overlap), now)
 		if err != nil {
 			return connector.Page{}, err
 		}
@@ -157,13 +161,20 @@ func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.
 			return c.Changes(ctx, object, string(b))
 		}
 	} else {
-		fields, err := c.Fields(ctx, object)
+		fields, err := c.Fields(ctx, sel.name)
 		if err != nil {
 			return connector.Page{}, err
 		}
-		soql := "SELECT " + strings.Join(fields, ", ") + " FROM " + object
+		var where []string
+		if sel.where != "" {
+			where = append(where, "("+sel.where+")")
+		}
 		if !cu.Full {
-			soql += " WHERE SystemModstamp >= " + since.Add(-overlap).UTC().Format("2006-01-02T15:04:05Z")
+			where = append(where, "SystemModstamp >= "+since.Add(-overlap).UTC().Format("2006-01-02T15:04:05Z"))
+		}
+		soql := "SELECT " + strings.Join(fields, ", ") + " FROM " + sel.name
+		if len(where) > 0 {
+			soql += " WHERE " + strings.Join(where, " AND ")
 		}
 		soql += " ORDER BY SystemModstamp, Id"
 		if err := c.do(ctx, http.MethodGet, "/query?q="+url.QueryEscape(soql), nil, &q); err != nil {
@@ -245,6 +256,11 @@ var notFound = map[string]bool{"ENTITY_IS_DELETED": true, "NOT_FOUND": true}
 // Config.ExternalIDField, so a retried create finds its first record;
 // updates are PATCH, deletes DELETE. Each result is in the batch's order.
 func (c *Connector) Write(ctx context.Context, object string, writes []connector.Write) ([]connector.Result, error) {
+	sel, err := parseObject(object)
+	if err != nil {
+		return nil, err
+	}
+	object = sel.name
 	results := make([]connector.Result, len(writes))
 	var upserts, creates, updates, deletes []int
 	for i, w := range writes {
