@@ -247,7 +247,17 @@ func (s *Service) Validate(ctx context.Context, orgID string) ([]string, error) 
 			}
 			described[object] = fields
 		}
-		for _, f := range def.Fields {
+		fs := def.Fields
+		if def.Loser != nil && def.Loser.Side == side {
+			// The field replaced values are kept in is written as one
+			// flowing into this side.
+			into := syncer.BToA
+			if side == store.SideB {
+				into = syncer.AToB
+			}
+			fs = append(slices.Clone(fs), syncer.Field{A: def.Loser.Field, B: def.Loser.Field, Dir: into})
+		}
+		for _, f := range fs {
 			name, writes := f.A, f.Dir != syncer.AToB
 			if side == store.SideB {
 				name, writes = f.B, f.Dir != syncer.BToA

@@ -78,6 +78,11 @@ type Field struct {
 	// an imported record gets the value once, later edits there never flow.
 	// The seed ignores Condition, which gates the field's own direction.
 	Seed bool
+	// CreateOnly fills a record created on the other side (in the
+	// direction Dir allows) and is never merged afterwards: later values on
+	// either side stay where they are (a category the hub files a new
+	// mailbox contact under, which the user may then change).
+	CreateOnly bool
 }
 
 // CreatePolicy says which unlinked records of a side are created on the

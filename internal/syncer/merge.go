@@ -120,7 +120,7 @@ func (d *Definition) merge(settings map[string]any, old base, a, b view, unknown
 	}
 	for i := range d.Fields {
 		f := &d.Fields[i]
-		if f.Condition != "" && settings[f.Condition] != true {
+		if f.CreateOnly || (f.Condition != "" && settings[f.Condition] != true) {
 			continue
 		}
 		va, err := normalize(f.Type, a.fields[f.A])

@@ -62,8 +62,14 @@ func (c *Connector) Users(ctx context.Context) ([]admin.CRMUser, error) {
 }
 
 // Describe reports object's fields and what the integration user may do
-// with each, from sobjects/{object}/describe.
+// with each, from sobjects/{object}/describe; a scoped name (Scope) is
+// described as its object.
 func (c *Connector) Describe(ctx context.Context, object string) (map[string]admin.FieldAccess, error) {
+	sel, err := parseObject(object)
+	if err != nil {
+		return nil, err
+	}
+	object = sel.name
 	var d describeResponse
 	if err := c.do(ctx, http.MethodGet, "/sobjects/"+url.PathEscape(object)+"/describe", nil, &d); err != nil {
 		return nil, fmt.Errorf("salesforce: describe %s: %w", object, err)

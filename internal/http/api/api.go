@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/crmsync/crmsync/internal/contact"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -36,6 +37,8 @@ type Config struct {
 	// Admin is CRM sync administration. Default nil: its routes answer
 	// 503.
 	Admin *crmadmin.Service
+	// Contacts is mailbox contact sync. Default nil: its routes answer 503.
+	Contacts *contact.Service
 }
 
 // API is the /api/v1 handler. Its routes carry the full path, so it can be
@@ -44,6 +47,7 @@ type Config struct {
 // ServeHTTP returns (the server's metrics label requests by it).
 type API struct {
 	admin   *crmadmin.Service
+	contact *contact.Service
 	store   store.Store
 	trigger SyncTrigger
 	log     *slog.Logger
@@ -73,7 +77,7 @@ func New(cfg Config) (*API, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("api: new: Config.Store is nil")
 	}
-	a := &API{store: cfg.Store, trigger: cfg.Trigger, log: cfg.Logger, now: cfg.Now, admin: cfg.Admin, mux: http.NewServeMux()}
+	a := &API{store: cfg.Store, trigger: cfg.Trigger, log: cfg.Logger, now: cfg.Now, admin: cfg.Admin, contact: cfg.Contacts, mux: http.NewServeMux()}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -109,6 +113,7 @@ func New(cfg Config) (*API, error) {
 	a.crmRoutes()
 	a.taskSyncRoutes()
 	a.taskCalDAVRoutes()
+	a.contactRoutes()
 
 	// Anything else under /api/ is a JSON 404, not the mux's plain text.
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
