@@ -628,3 +628,42 @@ func TestScopeLimitsWhatIsTakenUp(t *testing.T) {
 		t.Fatal("a linked record that left the scope stopped syncing")
 	}
 }
+
+func TestCreateOnlyFieldFillsOnceAndNeverMerges(t *testing.T) {
+	// A CreateOnly field fills the record a create makes on the other side
+	// (the category a new mailbox contact is filed under, SPEC C3), and
+	// later values on either side stay where they are.
+	def := &syncer.Definition{
+		Name: "contacts",
+		Fields: []syncer.Field{
+			{Name: "last", A: "LastName", B: "surname"},
+			{Name: "category", A: "Category__c", B: "categories", Dir: syncer.AToB, CreateOnly: true},
+		},
+		A: syncer.SideRules{Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever}},
+		B: syncer.SideRules{Delete: syncer.DeletePolicy{Mode: syncer.DeleteNever}},
+	}
+	e := newEnv(t, memstore.New(memstore.Config{}), def, nil)
+	id := e.a.Create("Task", connector.Fields{"LastName": "Lee", "Category__c": "Base Lead"})
+	e.mustSync()
+	b := onlyRecord(t, e.b, "task")
+	if b.Fields["categories"] != "Base Lead" {
+		t.Fatalf("the created record was not filed: %v", b.Fields)
+	}
+	e.clock.Advance(time.Minute)
+	if err := e.a.Update("Task", id, connector.Fields{"Category__c": "Base Current Customer"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.b.Update("task", b.ID, connector.Fields{"categories": "Friends"}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustSync()
+	if got := onlyRecord(t, e.b, "task").Fields["categories"]; got != "Friends" {
+		t.Fatalf("B's own value was overwritten: %v", got)
+	}
+	if got := onlyRecord(t, e.a, "Task").Fields["Category__c"]; got != "Base Current Customer" {
+		t.Fatalf("A's value was overwritten: %v", got)
+	}
+	if cs := e.conflicts(); len(cs) != 0 {
+		t.Fatalf("a create-only field made conflicts: %+v", cs)
+	}
+}
