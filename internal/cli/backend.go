@@ -16,6 +16,7 @@ import (
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
+	"github.com/crmsync/crmsync/internal/contact"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/hubdb"
 	"github.com/crmsync/crmsync/internal/job"
@@ -48,7 +49,33 @@ func connectors(s store.Store, log *slog.Logger) *registry.Registry {
 
 // definitions returns the stream kinds the engine runs.
 func definitions() []*syncer.Definition {
-	return []*syncer.Definition{task.Definition()}
+	return append([]*syncer.Definition{task.Definition()}, contact.Definitions()...)
+}
+
+// mailboxSystems are the systems a user's mailbox contacts sync with.
+var mailboxSystems = []string{"msgraph", "carddav"}
+
+// newContactService is mailbox contact sync over s and the connectors.
+func newContactService(s store.Store, reg *registry.Registry, log *slog.Logger) (*contact.Service, error) {
+	return contact.New(contact.Config{Store: s, Connectors: reg.Resolve, MailboxSystems: mailboxSystems,
+		Logger: log.With(slog.String("component", "contact"))})
+}
+
+// preparingRunner readies a contact stream (its CRM scope, categories)
+// before the engine runs it; other streams go straight to the engine. A
+// failed preparation is logged and the run goes on — nothing it does is
+// needed for a run to be safe, and the next run tries again — except a
+// user without a CRM seat, whose run stops.
+func preparingRunner(engine *syncer.Engine, contacts *contact.Service, log *slog.Logger) job.Runner {
+	return job.RunnerFunc(func(ctx context.Context, orgID, streamID, trigger string) error {
+		if _, err := contacts.Prepare(ctx, orgID, streamID); err != nil {
+			if errors.Is(err, contact.ErrNoSeat) {
+				return err
+			}
+			log.LogAttrs(ctx, slog.LevelWarn, "cli: prepare the contact stream", slog.String("stream", streamID), slog.String("error", err.Error()))
+		}
+		return engine.RunStream(ctx, orgID, streamID, trigger)
+	})
 }
 
 // startJobs is serve's (and demo's) backend: the sync engine over the
@@ -81,7 +108,12 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}
 	jobs = append(jobs, crm...)
-	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: engine, Store: env.DB.Store, Jobs: jobs})
+	contacts, err := newContactService(env.DB.Store, reg, log)
+	if err != nil {
+		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
+	}
+	q, err := newQueue(env.DB, job.Config{Logger: log, Workers: env.Config.Workers, Runner: preparingRunner(engine, contacts, log),
+		Store: env.DB.Store, Jobs: jobs})
 	if err != nil {
 		return Backend{}, fmt.Errorf("cli: start jobs: %w", err)
 	}

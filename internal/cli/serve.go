@@ -105,7 +105,11 @@ func (a *app) serveHub(ctx context.Context, db *hubdb.DB, start StartBackend) (e
 		defer stopUsers()
 		go runUsersSync(uctx, adm, admin.UsersSyncEvery, a.log)
 	}
-	srv, err := server.New(server.Config{Store: db.Store, Trigger: backend.Trigger, Logger: a.log, Registry: reg, Admin: adm})
+	contacts, err := newContactService(db.Store, connectors(db.Store, a.log), a.log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: db.Store, Trigger: backend.Trigger, Logger: a.log, Registry: reg, Admin: adm, Contacts: contacts})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/crmsync/crmsync/internal/contact"
 	"github.com/crmsync/crmsync/internal/http/api"
 	"github.com/crmsync/crmsync/internal/store"
 )
@@ -37,6 +38,8 @@ type Config struct {
 	Now func() time.Time
 	// Admin is CRM sync administration; nil: its routes answer 503.
 	Admin *admin.Service
+	// Contacts is mailbox contact sync; nil: its routes answer 503.
+	Contacts *contact.Service
 }
 
 // Server is the hub's HTTP handler: /healthz, /metrics and /api/v1.
@@ -70,7 +73,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.api, err = api.New(api.Config{Store: cfg.Store, Trigger: cfg.Trigger, Logger: s.log, Now: cfg.Now, Admin: cfg.Admin})
+	s.api, err = api.New(api.Config{Store: cfg.Store, Trigger: cfg.Trigger, Logger: s.log, Now: cfg.Now, Admin: cfg.Admin, Contacts: cfg.Contacts})
 	if err != nil {
 		return nil, fmt.Errorf("server: new: %w", err)
 	}
