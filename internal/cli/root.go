@@ -115,6 +115,7 @@ CRMSYNC_SECRET_KEY only.`,
 		a.userCmd(),
 		a.tokenCmd(),
 		a.taskCmd(),
+		a.contactsCmd(),
 		a.sandboxCmd(),
 		a.crmCmd(),
 	)
