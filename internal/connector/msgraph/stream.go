@@ -225,9 +225,17 @@ func fieldsOf(ct *contact) connector.Fields {
 		mailbox.Email:      emails[0], mailbox.Email2: emails[1], mailbox.Email3: emails[2],
 		mailbox.BusinessPhone: nth(ct.BusinessPhones, 0), mailbox.MobilePhone: s(ct.MobilePhone), mailbox.HomePhone: nth(ct.HomePhones, 0),
 		mailbox.Street: addr.Street, mailbox.City: addr.City, mailbox.State: addr.State, mailbox.PostalCode: addr.PostalCode,
-		mailbox.Country: addr.CountryOrRegion, mailbox.Categories: mailbox.JoinCategories(ct.Categories),
+		mailbox.Country: addr.CountryOrRegion, mailbox.Categories: joinCategories(ct.Categories),
 		mailbox.Notes: s(ct.PersonalNotes), mailbox.FolderID: ct.ParentFolderID,
 	}
+}
+
+// joinCategories is a contact's categories as the one Categories value.
+// A name holding ";" cannot be told from two names in that value, so it
+// reads as the names it splits into (Outlook's own lists use ";" as a
+// separator too).
+func joinCategories(cats []string) string {
+	return mailbox.JoinCategories(mailbox.SplitCategories(mailbox.JoinCategories(cats)))
 }
 
 // Write applies a batch, one Graph call (or two) per record, and reports

@@ -322,7 +322,7 @@ func (st *store) seed(cfg SeedConfig, domain string, now time.Time) {
 				c.Categories = []string{u.categories[j%len(u.categories)].DisplayName}
 			}
 			if len(folders) > 0 && j%4 == 3 {
-				c.ParentFolderID = folders[j%len(folders)]
+				c.ParentFolderID = folders[(j/4)%len(folders)]
 			}
 			// Spread creation over the past days so listings have an order.
 			at := now.Add(-time.Duration(cfg.Contacts-j) * time.Hour)
