@@ -262,8 +262,8 @@ func (s *Service) Validate(ctx context.Context, orgID string) ([]string, error) 
 			if side == store.SideB {
 				name, writes = f.B, f.Dir != syncer.BToA
 			}
-			if name == "" {
-				continue
+			if name == "" || strings.HasPrefix(name, syncer.HubFieldPrefix) {
+				continue // the hub computes it; the CRM has no such field
 			}
 			fa, ok := fields[name]
 			switch {

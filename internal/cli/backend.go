@@ -93,7 +93,7 @@ func startJobs(ctx context.Context, env BackendEnv) (Backend, error) {
 	engine, err := syncer.New(syncer.Config{
 		Store:       env.DB.Store,
 		Definitions: definitions(),
-		Connectors:  reg.Resolve,
+		Connectors:  contact.Categorizing(reg.Resolve, salesforce.SystemName),
 		Logger:      log.With(slog.String("component", "syncer")),
 	})
 	if err != nil {

@@ -3,9 +3,12 @@ package contact
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/store"
+	"github.com/crmsync/crmsync/internal/syncer"
 )
 
 // Deals sums up the opportunities of a contact's account.
@@ -50,131 +53,124 @@ func LeadCategoryOf(status string) string {
 	return CategoryLead
 }
 
-// CRM is what categorizing needs of the CRM connector: SOQL queries and
-// batch writes.
+// CRM is what the contacts domain needs of the CRM connector: SOQL
+// queries beside the engine's calls.
 type CRM interface {
 	connector.Connector
 	Query(ctx context.Context, soql string) ([]map[string]any, error)
 }
 
-// Categorize brings FieldCategory up to date on the Contacts and Leads
-// whose OwnerId is one of owners, writing only the records whose category
-// changed, and returns how many it wrote. A record the CRM refuses is
-// named in the error; the others are written.
-func Categorize(ctx context.Context, crm CRM, owners []string) (int, error) {
-	if len(owners) == 0 {
-		return 0, nil
+// Categorizing wraps resolve so that the CRM's connector (system crm)
+// computes FieldCategory into every Contact and Lead it lists, from the
+// record and its account's opportunities (CategoryOf, LeadCategoryOf).
+// Nothing is written to the CRM, so no record looks edited by it: the
+// category is the hub's, filled into a mailbox contact when the hub
+// creates one. Other connectors and objects pass through unchanged.
+func Categorizing(resolve syncer.Resolver, crm string) syncer.Resolver {
+	return func(ctx context.Context, c store.Connection) (connector.Connector, error) {
+		conn, err := resolve(ctx, c)
+		if err != nil || c.System != crm {
+			return conn, err
+		}
+		q, ok := conn.(CRM)
+		if !ok {
+			return conn, nil
+		}
+		return categorizer{q}, nil
 	}
-	in := soqlIn(owners)
-	contacts, err := crm.Query(ctx, "SELECT Id, AccountId, "+FieldCategory+" FROM Contact WHERE OwnerId IN ("+in+")")
+}
+
+// categorizer is a CRM connector whose Contacts and Leads carry their
+// fixed category.
+type categorizer struct {
+	CRM
+}
+
+// Changes implements connector.Connector.
+func (c categorizer) Changes(ctx context.Context, object, cursor string) (connector.Page, error) {
+	page, err := c.CRM.Changes(ctx, object, cursor)
 	if err != nil {
-		return 0, fmt.Errorf("contact: categorize: %w", err)
+		return page, err
 	}
+	name, _, _ := strings.Cut(object, "?")
+	switch name {
+	case "Contact":
+		err = c.contacts(ctx, page.Records)
+	case "Lead":
+		for _, r := range page.Records {
+			if r.Fields != nil {
+				status, _ := r.Fields["Status"].(string)
+				r.Fields[FieldCategory] = LeadCategoryOf(status)
+			}
+		}
+	}
+	if err != nil {
+		return connector.Page{}, fmt.Errorf("contact: categorize %s: %w", name, err)
+	}
+	return page, nil
+}
+
+// contacts files each listed Contact under its category, asking the CRM
+// for the types and opportunities of their accounts.
+func (c categorizer) contacts(ctx context.Context, recs []connector.Record) error {
 	accounts := map[string]bool{}
-	for _, c := range contacts {
-		if id, _ := c["AccountId"].(string); id != "" {
+	for _, r := range recs {
+		if id, _ := r.Fields["AccountId"].(string); id != "" {
 			accounts[id] = true
 		}
 	}
+	ids := make([]string, 0, len(accounts))
+	for id := range accounts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	types := map[string]string{}
 	deals := map[string]*Deals{}
-	if len(accounts) > 0 {
-		ids := make([]string, 0, len(accounts))
-		for id := range accounts {
-			ids = append(ids, id)
+	// SOQL bounds a query's text; 300 ids a query stay well inside it.
+	for chunk := range chunks(ids, 300) {
+		rows, err := c.Query(ctx, "SELECT Id, Type FROM Account WHERE Id IN ("+soqlIn(chunk)+")")
+		if err != nil {
+			return err
 		}
-		// SOQL bounds a query's text; 300 ids a query stay well inside it.
-		for chunk := range chunks(ids, 300) {
-			rows, err := crm.Query(ctx, "SELECT Id, Type FROM Account WHERE Id IN ("+soqlIn(chunk)+")")
-			if err != nil {
-				return 0, fmt.Errorf("contact: categorize: accounts: %w", err)
+		for _, r := range rows {
+			id, _ := r["Id"].(string)
+			types[id], _ = r["Type"].(string)
+		}
+		opps, err := c.Query(ctx, "SELECT AccountId, IsClosed, IsWon FROM Opportunity WHERE AccountId IN ("+soqlIn(chunk)+")")
+		if err != nil {
+			return err
+		}
+		for _, o := range opps {
+			id, _ := o["AccountId"].(string)
+			d := deals[id]
+			if d == nil {
+				d = &Deals{}
+				deals[id] = d
 			}
-			for _, r := range rows {
-				id, _ := r["Id"].(string)
-				types[id], _ = r["Type"].(string)
-			}
-			opps, err := crm.Query(ctx, "SELECT AccountId, IsClosed, IsWon FROM Opportunity WHERE AccountId IN ("+soqlIn(chunk)+")")
-			if err != nil {
-				return 0, fmt.Errorf("contact: categorize: opportunities: %w", err)
-			}
-			for _, o := range opps {
-				id, _ := o["AccountId"].(string)
-				d := deals[id]
-				if d == nil {
-					d = &Deals{}
-					deals[id] = d
-				}
-				closed, _ := o["IsClosed"].(bool)
-				won, _ := o["IsWon"].(bool)
-				switch {
-				case won:
-					d.Won++
-				case closed:
-					d.Lost++
-				default:
-					d.Open++
-				}
+			closed, _ := o["IsClosed"].(bool)
+			won, _ := o["IsWon"].(bool)
+			switch {
+			case won:
+				d.Won++
+			case closed:
+				d.Lost++
+			default:
+				d.Open++
 			}
 		}
 	}
-	var writes []connector.Write
-	for _, c := range contacts {
-		acc, _ := c["AccountId"].(string)
+	for _, r := range recs {
+		if r.Fields == nil {
+			continue
+		}
+		acc, _ := r.Fields["AccountId"].(string)
 		var d Deals
 		if p := deals[acc]; p != nil {
 			d = *p
 		}
-		want := CategoryOf(acc != "", types[acc], d)
-		if have, _ := c[FieldCategory].(string); have != want {
-			id, _ := c["Id"].(string)
-			writes = append(writes, connector.Write{Op: connector.OpUpdate, ID: id, Fields: connector.Fields{FieldCategory: want}})
-		}
+		r.Fields[FieldCategory] = CategoryOf(acc != "", types[acc], d)
 	}
-	n, err := write(ctx, crm, "Contact", writes)
-	if err != nil {
-		return n, err
-	}
-	leads, err := crm.Query(ctx, "SELECT Id, Status, "+FieldCategory+" FROM Lead WHERE IsConverted = false AND OwnerId IN ("+in+")")
-	if err != nil {
-		return n, fmt.Errorf("contact: categorize: leads: %w", err)
-	}
-	writes = writes[:0]
-	for _, l := range leads {
-		status, _ := l["Status"].(string)
-		want := LeadCategoryOf(status)
-		if have, _ := l[FieldCategory].(string); have != want {
-			id, _ := l["Id"].(string)
-			writes = append(writes, connector.Write{Op: connector.OpUpdate, ID: id, Fields: connector.Fields{FieldCategory: want}})
-		}
-	}
-	m, err := write(ctx, crm, "Lead", writes)
-	return n + m, err
-}
-
-// write sends writes in batches and reports the first refused record.
-func write(ctx context.Context, crm CRM, object string, writes []connector.Write) (int, error) {
-	size := crm.Capabilities().BatchSize
-	if size <= 0 {
-		size = 200
-	}
-	n := 0
-	var first error
-	for chunk := range chunks(writes, size) {
-		res, err := crm.Write(ctx, object, chunk)
-		if err != nil {
-			return n, fmt.Errorf("contact: categorize %s: %w", object, err)
-		}
-		for i, r := range res {
-			if r.Err != nil {
-				if first == nil {
-					first = fmt.Errorf("contact: categorize %s %s: %w", object, chunk[i].ID, r.Err)
-				}
-				continue
-			}
-			n++
-		}
-	}
-	return n, first
+	return nil
 }
 
 // chunks yields s in slices of at most n.

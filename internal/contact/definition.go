@@ -16,17 +16,23 @@ const (
 	LeadKind = "contact-leads"
 )
 
-// The CRM custom fields contact sync uses, on Contact and on Lead.
+// The fields contact sync adds to the CRM's Contact and Lead.
 const (
-	// FieldCategory holds the fixed category the hub derives for the
-	// record from the CRM (CategoryOf); a contact created in a mailbox is
-	// filed under it.
-	FieldCategory = "crmsync_Category__c"
+	// FieldCategory is the fixed category the hub derives for a Contact or
+	// Lead as it is listed (CategoryOf, LeadCategoryOf; see Categorizing):
+	// a contact the hub creates in a mailbox is filed under it. The CRM
+	// does not store it.
+	FieldCategory = syncer.HubFieldPrefix + "category"
 	// FieldReplaced keeps every value a merge replaced, one line each:
 	// "field: value (replaced TIME, from side a|b)" — side a is the CRM,
 	// b the mailbox (C10).
 	FieldReplaced = "crmsync_ReplacedValues__c"
 )
+
+// SettingOwner is the stream setting holding the user's CRM user id: the
+// owner of the contacts their mailbox brings into the CRM, so that those
+// stay theirs to see (C8).
+const SettingOwner = "owner_id"
 
 // SettingImport is the stream setting holding the mailbox categories whose
 // contacts are imported into the CRM (C2), a list of names.
@@ -92,7 +98,7 @@ var never = syncer.DeletePolicy{Mode: syncer.DeleteNever}
 // those the user may see), side B the user's mailbox.
 func Definition() *syncer.Definition {
 	a, b := matchA, matchB
-	a.Create, a.Delete = syncer.CreateAll, never
+	a.Create, a.Delete, a.Defaults = syncer.CreateAll, never, map[string]string{"OwnerId": SettingOwner}
 	b.Create, b.Delete, b.Scope = syncer.CreateAll, never, imported
 	fields := append(person(), syncer.Field{Name: "department", A: "Department", B: mailbox.Department, MaxLenA: 80})
 	return &syncer.Definition{

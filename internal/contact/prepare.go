@@ -20,8 +20,6 @@ type Prepared struct {
 	// ScopeChanged is true when the owners changed since the last run: the
 	// CRM side is listed in full again.
 	ScopeChanged bool
-	// Categorized counts the CRM records whose fixed category was written.
-	Categorized int
 	// Created and Renamed count the fixed categories made in the mailbox
 	// and given their name back (C3, C4).
 	Created, Renamed int
@@ -29,8 +27,7 @@ type Prepared struct {
 
 // Prepare readies a contact stream for a run: it widens or narrows the CRM
 // side to the records the user may see (their own and, for a manager,
-// their reports', C8), brings the CRM's fixed categories up to date, and
-// makes sure the mailbox holds the fixed categories under their names
+// their reports', C8) and makes sure the mailbox holds the fixed categories under their names
 // (C3, C4). Streams of other kinds are left alone.
 func (s *Service) Prepare(ctx context.Context, orgID, streamID string) (Prepared, error) {
 	var st store.Stream
@@ -82,10 +79,7 @@ func (s *Service) Prepare(ctx context.Context, orgID, streamID string) (Prepared
 		}
 	}
 	if st.Kind != Kind {
-		return p, nil // the Contact stream does the rest, for both
-	}
-	if p.Categorized, err = Categorize(ctx, crm, p.Owners); err != nil {
-		return p, err
+		return p, nil // the Contact stream keeps the categories, for both
 	}
 	mb, err := s.open(ctx, mbConn)
 	if err != nil {
@@ -106,7 +100,7 @@ func (s *Service) Prepare(ctx context.Context, orgID, streamID string) (Prepared
 		return tx.UpdateStream(ctx, cur)
 	})
 	s.log.LogAttrs(ctx, slog.LevelInfo, "contact: prepared", slog.String("stream", st.ID), slog.Int("owners", len(p.Owners)),
-		slog.Int("categorized", p.Categorized), slog.Int("categories_created", p.Created), slog.Int("categories_renamed", p.Renamed))
+		slog.Int("categories_created", p.Created), slog.Int("categories_renamed", p.Renamed))
 	return p, err
 }
 

@@ -258,7 +258,7 @@ func (s *Service) Save(ctx context.Context, u store.User, set Settings) ([]store
 			}
 			st.Enabled = set.Enabled
 			st.Schedule = store.Schedule{Kind: store.ScheduleInterval, Minutes: set.Minutes}
-			st.Settings, err = withImport(st.Settings, set.Import)
+			st.Settings, err = withImport(st.Settings, set.Import, u.CRMUserID)
 			if err != nil {
 				return err
 			}
@@ -280,6 +280,7 @@ func (s *Service) Save(ctx context.Context, u store.User, set Settings) ([]store
 // streamSettings is what a contact stream keeps in store.Stream.Settings.
 type streamSettings struct {
 	Import []string `json:"import_categories"`
+	Owner  string   `json:"owner_id,omitempty"`
 	// FixedIDs are the mailbox ids of the fixed categories, by name, so
 	// that a renamed one is found and renamed back (C4).
 	FixedIDs map[string]string `json:"fixed_category_ids,omitempty"`
@@ -293,8 +294,9 @@ func readSettings(raw json.RawMessage) streamSettings {
 	return set
 }
 
-func withImport(raw json.RawMessage, picked []string) (json.RawMessage, error) {
+func withImport(raw json.RawMessage, picked []string, owner string) (json.RawMessage, error) {
 	set := readSettings(raw)
+	set.Owner = owner
 	set.Import = slices.Clone(picked)
 	if set.Import == nil {
 		set.Import = []string{}

@@ -726,6 +726,11 @@ func (b *batch) createFrom(it *item, fields connector.Fields) {
 		b.quarantine(it, s, it.id, field, err, fields)
 		return
 	}
+	for field, setting := range r.def.side(s.Other()).Defaults {
+		if v, _ := r.settings[setting].(string); v != "" {
+			out[field] = v
+		}
+	}
 	b.claimed[s][it.id] = true
 	raw, _ := json.Marshal(bs)
 	l := &store.Link{StreamID: r.st.ID, Base: raw, Created: b.now, Updated: b.now}

@@ -165,7 +165,18 @@ type SideRules struct {
 	// it answers. It is given the stream's settings and the record's
 	// fields, and must depend on nothing else.
 	Scope func(settings map[string]any, f connector.Fields) bool
+	// Defaults fill fields of records the stream creates on this side,
+	// from the stream's settings: this side's field name → the name of a
+	// string setting (the CRM owner of a contact imported from a user's
+	// mailbox, say). An empty or missing setting fills nothing.
+	Defaults map[string]string
 }
+
+// HubFieldPrefix starts the name of a field no system stores: a domain
+// computes it into records as they are listed (a contact's category,
+// derived from the CRM). Such a field may only flow away from its side,
+// and checks of a system's fields pass it by.
+const HubFieldPrefix = "hub:"
 
 // Definition declares how one kind of stream syncs.
 type Definition struct {

@@ -20,6 +20,9 @@ type ConnectionConfig struct {
 	ClientID string `json:"client_id"`
 	User     string `json:"user,omitempty"`
 	FolderID string `json:"folder_id,omitempty"`
+	// SharedFolders are other users' folders shared with this one, which
+	// Graph cannot list: the connector reports them as skipped (SPEC C5).
+	SharedFolders []SharedFolder `json:"shared_folders,omitempty"`
 }
 
 // ConnectionCredentials are its secrets, sealed at rest by the store.
@@ -41,7 +44,7 @@ func Factory(_ context.Context, c store.Connection) (connector.Connector, error)
 		}
 	}
 	conn, err := New(Config{BaseURL: cfg.BaseURL, TokenURL: cfg.TokenURL, TenantID: cfg.TenantID, ClientID: cfg.ClientID,
-		ClientSecret: cr.ClientSecret, RefreshToken: cr.RefreshToken, User: cfg.User, FolderID: cfg.FolderID})
+		ClientSecret: cr.ClientSecret, RefreshToken: cr.RefreshToken, User: cfg.User, FolderID: cfg.FolderID, SharedFolders: cfg.SharedFolders})
 	if err != nil {
 		return nil, fmt.Errorf("msgraph: connection %s: %w", c.ID, err)
 	}
