@@ -14,6 +14,7 @@ import (
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector/caldav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
+	"github.com/crmsync/crmsync/internal/connector/msgraph"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/contact"
@@ -43,6 +44,7 @@ func connectors(s store.Store, log *slog.Logger) *registry.Registry {
 	r.Register(systemMemory, memorySystems.Factory)
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
 	r.Register(caldav.SystemName, caldav.Factory)
+	r.Register(msgraph.SystemName, msgraph.Factory)
 	r.Register(salesforce.SystemName, salesforce.StoreFactory(s, log.With(slog.String("component", "salesforce"))))
 	return r
 }
@@ -53,7 +55,7 @@ func definitions() []*syncer.Definition {
 }
 
 // mailboxSystems are the systems a user's mailbox contacts sync with.
-var mailboxSystems = []string{"msgraph", "carddav"}
+var mailboxSystems = []string{msgraph.SystemName, "carddav"}
 
 // newContactService is mailbox contact sync over s and the connectors.
 func newContactService(s store.Store, reg *registry.Registry, log *slog.Logger) (*contact.Service, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
+	"github.com/crmsync/crmsync/internal/contact"
 	"github.com/crmsync/crmsync/internal/http/api"
 	sfsandbox "github.com/crmsync/crmsync/internal/sandbox/salesforce"
 	"github.com/crmsync/crmsync/internal/store"
@@ -63,8 +64,9 @@ const (
 )
 
 // demoSandboxes are the running demos' Salesforce sandboxes by the id of
-// their CRM connection, for tests to look into.
-var demoSandboxes sync.Map // string → *demoSandbox
+// their CRM connection, for tests to look into; demoMailboxes their Graph
+// sandboxes.
+var demoSandboxes, demoMailboxes sync.Map // string → *demoSandbox, *demoMailbox
 
 // demoSandbox is the demo's Salesforce sandbox and the server it answers on.
 type demoSandbox struct {
@@ -79,13 +81,14 @@ type demoSandbox struct {
 // free loopback port.
 func startDemoSandbox(ctx context.Context, today time.Time, log *slog.Logger) (*demoSandbox, error) {
 	key := sfsandbox.Field{Name: demoSFKeyField, Type: sfsandbox.TypeString, Length: 80, ExternalID: true, Unique: true}
+	replaced := sfsandbox.Field{Name: contact.FieldReplaced, Type: sfsandbox.TypeTextArea, Length: 32000}
 	cfg := sfsandbox.Config{
 		Users: []sfsandbox.UserConfig{
 			{Username: demoSFIntegrationUser, Password: demoSFPassword, FirstName: "crmsync", LastName: "Integration", TimeZone: demoOrgZone},
 			{Username: demoSFMemberUser, Password: demoSFPassword, FirstName: "Sam", LastName: "Seller", Email: demoMemberEmail,
 				Profile: "Standard User", TimeZone: demoOrgZone},
 		},
-		CustomFields: map[string][]sfsandbox.Field{demoObjectA: {key}},
+		CustomFields: map[string][]sfsandbox.Field{demoObjectA: {key}, "Contact": {key, replaced}, "Lead": {key, replaced}},
 		Logger:       log,
 	}
 	if err := cfg.Validate(); err != nil {
@@ -304,6 +307,22 @@ func (a *app) runDemo(ctx context.Context) error {
 	if err := demoSeat(ctx, db.Store, a.log, st, sb); err != nil {
 		return fmt.Errorf("demo: seat: %w", err)
 	}
+	// Sam's mailbox in the Graph sandbox, his CRM contacts, and his
+	// contact sync turned on (SPEC C1–C11).
+	if err := demoCRMContacts(sb); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	mb, err := startDemoMailbox(ctx, a.log)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer mb.stop()
+	contactStreams, mbReport, err := demoContactSync(ctx, db.Store, a.log, st.member, mb)
+	if err != nil {
+		return fmt.Errorf("demo: contacts: %w", err)
+	}
+	demoMailboxes.Store(st.crm.ID, mb)
+	defer demoMailboxes.Delete(st.crm.ID)
 	demoSandboxes.Store(st.crm.ID, sb)
 	defer demoSandboxes.Delete(st.crm.ID)
 	crmTasks := sb.org.Counts()[demoObjectA]
@@ -340,10 +359,14 @@ func (a *app) runDemo(ctx context.Context) error {
 		case addr = <-ready:
 		}
 		a.printDemoGuide(a.stdout, demoURL(addr), dir, st, sb, crmTasks)
-		if id, err := trigger.SyncNow(ctx, st.org.ID, st.stream.ID); err != nil {
-			a.log.LogAttrs(ctx, slog.LevelError, "demo: first sync", slog.String("error", err.Error()))
-		} else {
-			a.log.LogAttrs(ctx, slog.LevelInfo, "demo: first sync queued", slog.String("stream", st.stream.ID), slog.String("job", id))
+		a.printDemoContacts(a.stdout, demoURL(addr), mb, mbReport)
+		fmt.Fprint(a.stdout, "Stop with Ctrl-C.\n\n")
+		for _, s := range append([]store.Stream{st.stream}, contactStreams...) {
+			if id, err := trigger.SyncNow(ctx, st.org.ID, s.ID); err != nil {
+				a.log.LogAttrs(ctx, slog.LevelError, "demo: first sync", slog.String("stream", s.Name), slog.String("error", err.Error()))
+			} else {
+				a.log.LogAttrs(ctx, slog.LevelInfo, "demo: first sync queued", slog.String("stream", s.ID), slog.String("job", id))
+			}
 		}
 		act := &demoActivity{
 			crm: sb.org, crmBase: sb.base, store: db.Store, orgID: st.org.ID, userID: st.member.ID, loc: loc,
@@ -682,9 +705,6 @@ The CRM side, in the Salesforce sandbox (its own throwaway credentials):
     -d client_id=%[25]s -d client_secret=%[26]s \
     -d username=%[27]s -d password=%[28]s | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   curl -s -H "Authorization: Bearer $SF_TOKEN" '%[23]s/services/data/v%[29]s/query?q=SELECT+Subject,Status,ActivityDate+FROM+Task'
-
-Stop with Ctrl-C.
-
 `, url, dir, demoDBFile, st.org.Name, st.org.TimeZone, st.admin.Email, st.member.Email,
 		st.stream.Name, st.crm.Name, st.hub.Name,
 		crmTasks, len(st.hubTasks), len(demoOldHubTasks), len(st.hubTasks)-len(demoOldHubTasks),

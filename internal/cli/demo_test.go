@@ -8,9 +8,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +20,9 @@ import (
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
+	"github.com/crmsync/crmsync/internal/contact"
 	"github.com/crmsync/crmsync/internal/http/api"
+	graphsb "github.com/crmsync/crmsync/internal/sandbox/msgraph"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -135,12 +139,24 @@ func (d *demoRun) stop(t *testing.T) {
 // stream finds the demo's one stream through the API.
 func (d *demoRun) stream(t *testing.T) api.Stream {
 	t.Helper()
+	return d.streamOf(t, "tasks")
+}
+
+// streamOf is the demo's one stream of kind.
+func (d *demoRun) streamOf(t *testing.T, kind string) api.Stream {
+	t.Helper()
 	var streams struct{ Items []api.Stream }
 	getJSON(t, d.base+"/api/v1/streams", d.adminToken, &streams)
-	if len(streams.Items) != 1 {
-		t.Fatalf("streams = %+v", streams.Items)
+	var out []api.Stream
+	for _, s := range streams.Items {
+		if s.Kind == kind {
+			out = append(out, s)
+		}
 	}
-	return streams.Items[0]
+	if len(out) != 1 {
+		t.Fatalf("%s streams = %+v", kind, streams.Items)
+	}
+	return out[0]
 }
 
 // connections finds the demo's CRM and the member's hub list through the
@@ -343,6 +359,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("guide does not name the sandbox %s", crm.base)
 	}
 	checkDemoSynced(t, d, crm)
+	checkDemoContacts(t, d, crmConn)
 
 	// SPEC T6: completing in the hub reaches the CRM, for a task imported
 	// from the CRM and for one the hub pushed there.
@@ -551,5 +568,72 @@ func TestDemoURL(t *testing.T) {
 		if got := demoURL(in); got != want {
 			t.Errorf("demoURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// checkDemoContacts waits for Sam's CRM contacts and leads to reach his
+// mailbox in the Graph sandbox, each filed under its fixed category, and
+// for his mailbox contacts filed under the picked category to reach the
+// CRM (SPEC C2, C3, C6).
+func checkDemoContacts(t *testing.T, d *demoRun, crmConn api.Connection) {
+	t.Helper()
+	v, ok := demoMailboxes.Load(crmConn.ID)
+	if !ok {
+		t.Fatal("no Graph sandbox registered for the demo")
+	}
+	mb := v.(*demoMailbox)
+	for _, kind := range []string{"contacts", "contact-leads"} {
+		waitFirstSync(t, d, d.streamOf(t, kind).ID)
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {graphsb.DefaultClientID},
+		"client_secret": {graphsb.DefaultClientSecret}, "scope": {"https://graph.microsoft.com/.default"}}
+	res, err := http.PostForm(mb.tokenURL(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	var list struct {
+		Value []struct {
+			Categories     []string `json:"categories"`
+			EmailAddresses []struct {
+				Address string `json:"address"`
+			} `json:"emailAddresses"`
+			Surname string `json:"surname"`
+		} `json:"value"`
+	}
+	getJSON(t, mb.base+"/v1.0/users/"+mb.upn()+"/contacts?$top=500", tok.AccessToken, &list)
+	filed := map[string][]string{}
+	for _, c := range list.Value {
+		key := c.Surname
+		if len(c.EmailAddresses) > 0 {
+			key = c.EmailAddresses[0].Address
+		}
+		filed[key] = c.Categories
+	}
+	for who, want := range map[string]string{"cora@umbrella.example": contact.CategoryCurrentCustomer,
+		"pia@hooli.example": contact.CategoryCurrentProspect, "lars@vandelay.example": contact.CategoryLostProspect,
+		"willy@wonka.example": contact.CategoryCompany, "solveig@example.org": contact.CategoryPerson, "Lane": contact.CategoryLead} {
+		if !slices.Contains(filed[who], want) {
+			t.Errorf("mailbox contact %s filed under %v, want %s", who, filed[who], want)
+		}
+	}
+	var sync api.ContactSync
+	getJSON(t, d.base+"/api/v1/contacts/sync", d.memberToken, &sync)
+	imported := int64(0)
+	for _, st := range sync.Streams {
+		if st.LastRun == nil || st.LastRun.Status != store.RunSucceeded {
+			t.Errorf("contact stream %s: last run %+v", st.Kind, st.LastRun)
+			continue
+		}
+		if st.Kind == "contacts" {
+			imported = st.LastRun.Counts.Created
+		}
+	}
+	if !slices.Equal(sync.Import, []string{demoImportCategory}) || imported == 0 {
+		t.Errorf("contact sync = %+v; created %d", sync.Settings, imported)
 	}
 }
