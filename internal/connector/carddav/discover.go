@@ -130,7 +130,12 @@ func (d *discovery) run(ctx context.Context, base *url.URL) ([]AddressBook, erro
 	var configured *AddressBook
 	var principal, home string
 	var why []string
-	status, _, ms, err := d.propfind(ctx, base, "0")
+	// A server's root is never an address book: RFC 6764 6 starts there
+	// with the well-known URL.
+	status, ms, err := http.StatusMultiStatus, dav.MultiStatus{}, error(nil)
+	if base.Path != "/" {
+		status, _, ms, err = d.propfind(ctx, base, "0")
+	}
 	switch {
 	case err != nil:
 		if _, ok := statusIs(err); !ok {
@@ -154,7 +159,7 @@ func (d *discovery) run(ctx context.Context, base *url.URL) ([]AddressBook, erro
 		if principal != "" || home != "" {
 			break
 		}
-		u := ref(base, p)
+		u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: p}
 		for hop := 0; hop < 5; hop++ {
 			status, hdr, ms, err := d.propfind(ctx, u, "0")
 			if err != nil {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -250,6 +252,19 @@ func TestCardDAVUpdateConflict(t *testing.T) {
 	}
 }
 
+// pathLog records the paths a client asks for.
+type pathLog struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (p *pathLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.paths = append(p.paths, r.URL.Path)
+	p.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // SPEC C1: from the server's root URL the connector finds the user's
 // address books (and not their calendars) through the well-known URL,
 // the principal and its address book home; a user without one gets a
@@ -271,7 +286,8 @@ func TestCardDAVDiscoveryFromServerRoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			books, err := carddav.Discover(t.Context(), carddav.Config{URL: tt.url, Username: "ann", Password: "x"})
+			seen := &pathLog{}
+			books, err := carddav.Discover(t.Context(), carddav.Config{URL: tt.url, Username: "ann", Password: "x", HTTPClient: &http.Client{Transport: seen}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,6 +297,9 @@ func TestCardDAVDiscoveryFromServerRoot(t *testing.T) {
 			}
 			if len(books) != 2 || got["/ann/contacts/"].Kind != mailbox.Private || got["/ann/work/"].Name != "Work people" || !got["/ann/work/"].Sync {
 				t.Fatalf("discovered %+v, want the two private address books", books)
+			}
+			if wk := slices.Contains(seen.paths, "/.well-known/carddav"); wk != strings.HasPrefix(tt.name, "server") {
+				t.Errorf("asked the well-known URL: %v (%v)", wk, seen.paths)
 			}
 			if got["/ann/work/"].Configured != strings.HasSuffix(tt.url, "/work/") {
 				t.Errorf("configured: %+v", got["/ann/work/"])
