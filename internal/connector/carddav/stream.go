@@ -1,6 +1,7 @@
 package carddav
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -8,9 +9,12 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/dav"
@@ -137,7 +141,7 @@ func (c *Connector) syncChanges(ctx context.Context, dc *dav.Client, b AddressBo
 	if status != http.StatusMultiStatus {
 		return bookCursor{}, nil, 0, &dav.StatusError{Op: "carddav: sync-collection " + b.Path, Code: status, Status: http.StatusText(status)}
 	}
-	ms, err := dav.ParseMultiStatus(raw)
+	ms, dirty, err := parseMultiStatus(raw)
 	if err != nil {
 		return bookCursor{}, nil, 0, fmt.Errorf("carddav: changes %s: %w", b.Path, err)
 	}
@@ -155,7 +159,7 @@ func (c *Connector) syncChanges(ctx context.Context, dc *dav.Client, b AddressBo
 		case len(r.Data) == 0:
 			missing = append(missing, r.Href)
 		default:
-			objs = append(objs, object{href: r.Href, etag: r.ETag, data: r.Data})
+			objs = append(objs, object{href: r.Href, etag: r.ETag, data: r.Data, dirty: dirty})
 		}
 	}
 	if len(missing) > 0 {
@@ -175,11 +179,15 @@ func (c *Connector) syncChanges(ctx context.Context, dc *dav.Client, b AddressBo
 type object struct {
 	href, etag string
 	data       []byte
+	dirty      bool // its answer had characters XML cannot carry
 }
 
 // record reads the object's vCard on its own.
 func (o object) record(b AddressBook, now time.Time) connector.Record {
 	cd, err := parseCard(o.data)
+	if err == nil && o.dirty && bytes.ContainsRune(o.data, utf8.RuneError) {
+		err = errors.New("the card holds a character XML cannot carry (a control character?), which the listing replaced")
+	}
 	if err != nil {
 		return connector.Record{ID: o.href, Modified: now, Invalid: fmt.Sprintf("vCard %s: %v", o.href, err)}
 	}
@@ -233,7 +241,7 @@ func (c *Connector) report(ctx context.Context, dc *dav.Client, b AddressBook, b
 	if status != http.StatusMultiStatus {
 		return nil, fmt.Errorf("carddav: list %s: %d, want 207 Multi-Status", b.Path, status)
 	}
-	ms, err := dav.ParseMultiStatus(raw)
+	ms, dirty, err := parseMultiStatus(raw)
 	if err != nil {
 		return nil, fmt.Errorf("carddav: list %s: %w", b.Path, err)
 	}
@@ -245,9 +253,54 @@ func (c *Connector) report(ctx context.Context, dc *dav.Client, b AddressBook, b
 		if len(r.Data) == 0 && r.ETag == "" {
 			continue // not a card (a multiget's 404)
 		}
-		out = append(out, object{href: r.Href, etag: r.ETag, data: r.Data})
+		out = append(out, object{href: r.Href, etag: r.ETag, data: r.Data, dirty: dirty})
 	}
 	return out, nil
+}
+
+// parseMultiStatus reads a 207 body whose cards may hold characters XML
+// cannot carry (a control character some server stored as it came): such
+// a character, raw or as a reference, is replaced by U+FFFD so that the
+// rest of the answer reads, and dirty says so.
+func parseMultiStatus(raw []byte) (dav.MultiStatus, bool, error) {
+	clean, dirty := cleanXML(raw)
+	ms, err := dav.ParseMultiStatus(clean)
+	return ms, dirty, err
+}
+
+var charRef = regexp.MustCompile(`&#(x[0-9a-fA-F]+|[0-9]+);`)
+
+func cleanXML(raw []byte) ([]byte, bool) {
+	dirty := false
+	var b bytes.Buffer
+	for i := 0; i < len(raw); {
+		r, n := utf8.DecodeRune(raw[i:])
+		if (r == utf8.RuneError && n == 1) || !xmlChar(r) {
+			b.WriteRune(utf8.RuneError)
+			dirty = true
+		} else {
+			b.Write(raw[i : i+n])
+		}
+		i += n
+	}
+	out := charRef.ReplaceAllFunc(b.Bytes(), func(ref []byte) []byte {
+		s := string(ref[2 : len(ref)-1])
+		base := 10
+		if s[0] == 'x' {
+			s, base = s[1:], 16
+		}
+		if n, err := strconv.ParseInt(s, base, 32); err == nil && xmlChar(rune(n)) {
+			return ref
+		}
+		dirty = true
+		return []byte(string(utf8.RuneError))
+	})
+	return out, dirty
+}
+
+// xmlChar is XML 1.0's Char production.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // errUnreadable marks a stored card that cannot be read for a write.

@@ -49,6 +49,12 @@ func parseCard(data []byte) (*card, error) {
 	if !utf8.Valid(data) {
 		return nil, errors.New("the data is not UTF-8")
 	}
+	// RFC 6350 3.3: no control character but HTAB in a value.
+	for n, l := range unfold(data) {
+		if i := strings.IndexFunc(l, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); i >= 0 {
+			return nil, fmt.Errorf("line %d holds the control character %U", n+1, []rune(l[i:])[0])
+		}
+	}
 	dec := govcard.NewDecoder(bytes.NewReader(data))
 	vc, err := dec.Decode()
 	if err != nil {
