@@ -32,6 +32,9 @@ type prop struct {
 	name  string
 	field *govcard.Field
 	raw   string // the unfolded line; "" once changed
+	// head is the line up to its value (group, name, parameters and the
+	// colon, as they came), kept when the value changes.
+	head string
 }
 
 // card is a vCard as the connector reads and rewrites it.
@@ -126,13 +129,23 @@ func clip(s string) string {
 // unfold splits data into its logical lines (RFC 6350 3.2).
 func unfold(data []byte) []string {
 	var out []string
+	var cur strings.Builder
+	started := false
 	for l := range strings.SplitSeq(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
 		l = strings.TrimSuffix(l, "\r")
-		if len(out) > 0 && (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) {
-			out[len(out)-1] += l[1:]
+		if started && (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) {
+			cur.WriteString(l[1:])
 			continue
 		}
-		out = append(out, l)
+		if started {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		cur.WriteString(l)
+		started = true
+	}
+	if started {
+		out = append(out, cur.String())
 	}
 	return out
 }
@@ -178,6 +191,24 @@ func (c *card) first(name string) *prop {
 	return nil
 }
 
+// firstText is the first property name with a value.
+func (c *card) firstText(name string) *prop {
+	for _, p := range c.props {
+		if p.name == name && strings.TrimSpace(p.field.Value) != "" {
+			return p
+		}
+	}
+	return nil
+}
+
+// text is the value of firstText, read as text.
+func (c *card) text(name string) string {
+	if p := c.firstText(name); p != nil {
+		return text(p.field.Value)
+	}
+	return ""
+}
+
 func (c *card) value(name string) string {
 	if p := c.first(name); p != nil {
 		return p.field.Value
@@ -195,10 +226,27 @@ func (c *card) add(name, value string, params govcard.Params) *prop {
 	return p
 }
 
-// set gives p a new value; it is written anew from then on.
+// set gives p a new value, already escaped; the line keeps its head.
 func (p *prop) set(v string) {
+	if p.raw != "" {
+		p.head = head(p.raw, p.field.Value)
+	}
 	p.field.Value = v
 	p.raw = ""
+}
+
+// goValue is go-vcard's reading of a value (decoder.go parseValue).
+var goValue = strings.NewReplacer(`\\`, `\`, `\n`, "\n", `\,`, ",")
+
+// head finds where the value of line l starts: at the first colon after
+// which the rest reads as value. "" if none does.
+func head(l, value string) string {
+	for i := 0; i < len(l); i++ {
+		if l[i] == ':' && goValue.Replace(l[i+1:]) == value {
+			return l[:i+1]
+		}
+	}
+	return ""
 }
 
 // The values go-vcard hands over have "\\", "\n" and "\," undone but keep
@@ -253,7 +301,7 @@ func rank(p *prop) int {
 // emails are the card's EMAIL properties in the order that fills Email,
 // Email2 and Email3.
 func (c *card) emails() []*prop {
-	es := c.all(govcard.FieldEmail)
+	es := slices.DeleteFunc(c.all(govcard.FieldEmail), func(p *prop) bool { return strings.TrimSpace(p.field.Value) == "" })
 	slices.SortStableFunc(es, func(a, b *prop) int { return rank(a) - rank(b) })
 	return es
 }
@@ -272,7 +320,7 @@ func (c *card) phone(typ string) *prop {
 	var best *prop
 	for _, p := range c.all(govcard.FieldTelephone) {
 		ps := p.field.Params
-		if !ps.HasType(typ) || ps.HasType(govcard.TypeFax) || ps.HasType(govcard.TypePager) ||
+		if strings.TrimSpace(p.field.Value) == "" || !ps.HasType(typ) || ps.HasType(govcard.TypeFax) || ps.HasType(govcard.TypePager) ||
 			(typ != govcard.TypeCell && ps.HasType(govcard.TypeCell)) {
 			continue
 		}
@@ -283,13 +331,19 @@ func (c *card) phone(typ string) *prop {
 	return best
 }
 
+// telValue is a TEL's number; a tel: URI (4.0) loses its scheme.
 func telValue(p *prop) string {
-	v := text(p.field.Value)
-	if strings.EqualFold(p.field.Params.Get(govcard.ParamValue), "uri") {
-		v = strings.TrimPrefix(strings.TrimPrefix(v, "tel:"), "TEL:")
+	if isURI(p) {
+		return strings.TrimPrefix(strings.TrimPrefix(p.field.Value, "tel:"), "TEL:")
 	}
-	return v
+	return text(p.field.Value)
 }
+
+func isURI(p *prop) bool { return strings.EqualFold(p.field.Params.Get(govcard.ParamValue), "uri") }
+
+// uriEscaper writes a URI value as go-vcard reads it: a URI's own ';'
+// and ',' stay as they are (RFC 6350 3.4 escapes text only).
+var uriEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", "")
 
 // address is the ADR that fills the business address: the work one, else
 // the first.
@@ -336,12 +390,12 @@ func (c *card) fields() connector.Fields {
 		cs := components(p.field.Value)
 		f[mailbox.Surname], f[mailbox.GivenName], f[mailbox.MiddleName] = comp(cs, 0), comp(cs, 1), comp(cs, 2)
 	}
-	f[mailbox.DisplayName] = text(c.value(govcard.FieldFormattedName))
+	f[mailbox.DisplayName] = c.text(govcard.FieldFormattedName)
 	if p := c.first(govcard.FieldOrganization); p != nil {
 		cs := components(p.field.Value)
 		f[mailbox.CompanyName], f[mailbox.Department] = comp(cs, 0), comp(cs, 1)
 	}
-	f[mailbox.JobTitle] = text(c.value(govcard.FieldTitle))
+	f[mailbox.JobTitle] = c.text(govcard.FieldTitle)
 	for i, p := range c.emails() {
 		if i < len(emailFields) {
 			f[emailFields[i]] = text(p.field.Value)
@@ -359,7 +413,7 @@ func (c *card) fields() connector.Fields {
 		}
 	}
 	f[mailbox.Categories] = mailbox.JoinCategories(c.categories())
-	f[mailbox.Notes] = text(c.value(govcard.FieldNote))
+	f[mailbox.Notes] = c.text(govcard.FieldNote)
 	return f
 }
 
@@ -442,29 +496,32 @@ func (c *card) apply(fields connector.Fields, now time.Time) error {
 			}
 			cs[idx[i]] = v
 		}
+		// An emptied one stays, empty: removed, another could show.
 		v := joinComponents(cs)
 		switch {
 		case p == nil && v == "":
 		case p == nil:
 			c.add(name, v, params)
-		case v == "" && name != govcard.FieldName:
-			c.remove(p)
 		default:
 			p.set(v)
 		}
 	}
+	// setText sets the property a text field reads (the first with a
+	// value); an empty value removes them all, or another would show.
 	setText := func(name, key string) {
 		v, ok := str[key]
 		if !ok {
 			return
 		}
-		p := c.first(name)
+		p := c.firstText(name)
 		switch {
-		case p == nil && v != "":
+		case v == "":
+			for _, q := range c.all(name) {
+				c.remove(q)
+			}
+		case p == nil:
 			c.add(name, textEscaper.Replace(v), nil)
-		case p != nil && v == "" && name != govcard.FieldFormattedName:
-			c.remove(p)
-		case p != nil:
+		default:
 			p.set(textEscaper.Replace(v))
 		}
 	}
@@ -513,8 +570,8 @@ func (c *card) apply(fields connector.Fields, now time.Time) error {
 		case p != nil && v == "":
 			c.remove(p)
 		case p != nil:
-			if strings.EqualFold(p.field.Params.Get(govcard.ParamValue), "uri") {
-				p.set("tel:" + strings.NewReplacer("\r", "", "\n", "").Replace(v))
+			if isURI(p) {
+				p.set("tel:" + uriEscaper.Replace(v))
 			} else {
 				p.set(textEscaper.Replace(v))
 			}
@@ -611,6 +668,9 @@ func line(p *prop) string {
 	if p.raw != "" {
 		return p.raw
 	}
+	if p.head != "" {
+		return p.head + p.field.Value
+	}
 	var b strings.Builder
 	if p.field.Group != "" {
 		b.WriteString(p.field.Group + ".")
@@ -631,7 +691,7 @@ func line(p *prop) string {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			v = strings.NewReplacer("\"", "'", "\r", "", "\n", " ").Replace(v)
+			v = strings.NewReplacer("\"", "", "\r", "", "\n", "", `\`, "").Replace(v)
 			if strings.ContainsAny(v, ",;:") {
 				v = `"` + v + `"`
 			}
