@@ -185,3 +185,11 @@ func within(p, dir string) bool {
 	}
 	return strings.HasPrefix(p, dir) || p+"/" == dir
 }
+
+// Check discovers the address books and makes sure the user has one of
+// their own to sync: the clear error a user saving the connection needs
+// (SPEC C1), instead of a failing first run.
+func (c *Connector) Check(ctx context.Context) error {
+	_, _, err := c.defaultBook(ctx)
+	return err
+}

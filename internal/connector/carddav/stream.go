@@ -31,6 +31,9 @@ type cursor struct {
 type bookCursor struct {
 	Token string            `json:"token,omitempty"`
 	ETags map[string]string `json:"etags,omitempty"`
+	// More is set when the server truncated the report (RFC 6578 3.6:
+	// a 507 for the collection): the next call with Token goes on.
+	More bool `json:"-"`
 }
 
 // Changes implements connector.Connector: the cards of the private
@@ -62,6 +65,7 @@ func (c *Connector) Changes(ctx context.Context, object, cur string) (connector.
 		next.Books[b.Path] = bc
 		page.Records = append(page.Records, recs...)
 		page.Total += total
+		page.More = page.More || bc.More
 	}
 	// An address book gone from the home: the cards it held are gone.
 	for p, bc := range prev.Books {
@@ -151,9 +155,11 @@ func (c *Connector) syncChanges(ctx context.Context, dc *dav.Client, b AddressBo
 	var recs []connector.Record
 	var objs []object
 	var missing []string
+	more := false
 	for _, r := range ms.Responses {
 		switch {
 		case path.Clean(r.Href) == path.Clean(b.Path):
+			more = more || strings.Contains(r.Status, " 507")
 		case r.Removed():
 			recs = append(recs, connector.Record{ID: r.Href, Deleted: true, Modified: now})
 		case len(r.Data) == 0:
@@ -172,7 +178,7 @@ func (c *Connector) syncChanges(ctx context.Context, dc *dav.Client, b AddressBo
 	for _, o := range objs {
 		recs = append(recs, o.record(b, now))
 	}
-	return bookCursor{Token: ms.SyncToken}, recs, int64(len(objs)), nil
+	return bookCursor{Token: ms.SyncToken, More: more}, recs, int64(len(objs)), nil
 }
 
 // object is one address object resource.
