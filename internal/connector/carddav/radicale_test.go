@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
 	"github.com/crmsync/crmsync/internal/connector/carddav"
@@ -105,7 +106,8 @@ func TestCardDAVAgainstRadicale(t *testing.T) {
 	base := testenv.Radicale(t)
 	book := testenv.MakeCollection(t, base, "ann", "contacts", "addressbook")
 	ctx := t.Context()
-	c, err := carddav.New(carddav.Config{URL: book, Username: "ann", Password: "x"})
+	clock := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	c, err := carddav.New(carddav.Config{URL: book, Username: "ann", Password: "x", Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +158,9 @@ func TestCardDAVAgainstRadicale(t *testing.T) {
 			t.Errorf("created %s = %q, want %q", k, grace.Fields[k], v)
 		}
 	}
+	if !grace.Modified.Equal(clock) || !res[0].Modified.Equal(clock) {
+		t.Errorf("created card modified %v, result %v, want REV stamped at the write, %v", grace.Modified, res[0].Modified, clock)
+	}
 	if grace.Fields[mailbox.DisplayName] != "Grace Hopper" || grace.Key != "crm/003 1" {
 		t.Errorf("created card: display name %q (want one made of the name, FN is required), key %q", grace.Fields[mailbox.DisplayName], grace.Key)
 	}
@@ -201,6 +206,27 @@ func TestCardDAVAgainstRadicale(t *testing.T) {
 	}
 	if res, _ := c.Write(ctx, mailbox.Object, []connector.Write{{Op: connector.OpUpdate, ID: grace.ID, Fields: upd}}); !errors.Is(res[0].Err, connector.ErrNotFound) {
 		t.Errorf("an update of a deleted card: %v, want ErrNotFound", res[0].Err)
+	}
+	// Nothing outside the user's address books is written, and a value
+	// that is no string is refused as invalid, naming the field.
+	bad := []connector.Write{
+		{Op: connector.OpDelete, ID: "/ann/"},
+		{Op: connector.OpDelete, ID: "/bob/contacts/x.vcf"},
+		{Op: connector.OpUpdate, ID: "/ann/contacts/"},
+		{Op: connector.OpCreate, Key: "k-bad", Fields: connector.Fields{mailbox.JobTitle: 3.0}},
+	}
+	res, err = c.Write(ctx, mailbox.Object, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if !errors.Is(r.Err, connector.ErrInvalid) {
+			t.Errorf("write %+v: %v, want ErrInvalid", bad[i], r.Err)
+		}
+	}
+	var fe *connector.FieldError
+	if !errors.As(res[3].Err, &fe) || fe.Field != mailbox.JobTitle {
+		t.Errorf("a number as the job title: %v, want a FieldError naming it", res[3].Err)
 	}
 }
 

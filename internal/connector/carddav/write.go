@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,16 @@ func (c *Connector) Write(ctx context.Context, object string, ws []connector.Wri
 }
 
 func (c *Connector) write(ctx context.Context, w connector.Write, now time.Time) (string, error) {
+	if w.Op == connector.OpUpdate || w.Op == connector.OpDelete {
+		// Never touch a resource outside the address books that sync.
+		books, _, err := c.private(ctx)
+		if err != nil {
+			return w.ID, err
+		}
+		if !slices.ContainsFunc(books, func(b AddressBook) bool { return within(w.ID, b.Path) && w.ID != b.Path }) {
+			return w.ID, fmt.Errorf("carddav: %s %s: %w: not a card of the user's own address books", w.Op, w.ID, connector.ErrInvalid)
+		}
+	}
 	switch w.Op {
 	case connector.OpCreate:
 		return c.create(ctx, w, now)
