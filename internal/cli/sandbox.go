@@ -36,6 +36,7 @@ connectors can be tried and tested without an account at the provider.`,
 	cmd.AddCommand(a.sandboxSalesforceCmd())
 	cmd.AddCommand(a.sandboxZoomCmd())
 	cmd.AddCommand(a.sandboxGoToMeetingCmd())
+	cmd.AddCommand(a.sandboxMSGraphCmd())
 	return cmd
 }
 

@@ -388,3 +388,26 @@ func TestTokenRenewal(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
+
+// SPEC C6: a folder the user adds later joins the sync at the next
+// round, its contacts listed in full, while the others stay incremental.
+func TestNewFolderJoinsTheSync(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, graphsandbox.SeedConfig{Users: 1, Contacts: 4, Folders: -1})
+	c := r.conn(r.config())
+	_, cur, _ := drain(t, c, "", 10)
+	me := "/users/" + r.user.ID
+	var f struct{ ID string }
+	if code := r.api("POST", me+"/contactFolders", map[string]string{"displayName": "Later"}, &f); code != 201 {
+		t.Fatal(code)
+	}
+	for _, n := range []string{"One", "Two"} {
+		if code := r.api("POST", me+"/contactFolders/"+f.ID+"/contacts", map[string]string{"surname": n}, nil); code != 201 {
+			t.Fatal(code)
+		}
+	}
+	got, _, _ := drain(t, c, cur, 10)
+	if len(got) != 2 || got[0].Fields[mailbox.FolderID] != f.ID {
+		t.Errorf("after a folder was added: %+v", got)
+	}
+}

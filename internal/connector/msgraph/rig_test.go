@@ -131,3 +131,9 @@ func byID(recs []connector.Record) map[string]connector.Record {
 	}
 	return m
 }
+
+func newBenchServer(b *testing.B, sb *graphsandbox.Server) *httptest.Server {
+	srv := httptest.NewServer(sb)
+	b.Cleanup(srv.Close)
+	return srv
+}

@@ -89,7 +89,7 @@ type GrantInfo struct {
 func (s *Server) Grants() []GrantInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []GrantInfo
+	out := []GrantInfo{}
 	for g := range s.st.grants {
 		out = append(out, GrantInfo{Owner: g.Owner, FolderID: g.Folder, Grantee: g.Grantee})
 	}

@@ -16,5 +16,20 @@
 // category exists); /me needs a delegated token; another user's folder is
 // reached as /users/{id}/contactFolders/{id} only when the owner shared it
 // (application tokens reach every mailbox, as application permissions do);
-// a delta token the service no longer holds answers 410 Gone.
+// a delta token the service no longer holds answers 410 Gone with code
+// SyncStateNotFound.
+//
+// Some answers are the sandbox's own stand-ins where Graph's exact wording
+// is not documented: a duplicate category answers 409 ErrorAlreadyExists; a
+// name property (givenName, surname, displayName, companyName, ...) longer
+// than 256 characters answers 400 ErrorInvalidProperty naming it, in place
+// of Exchange's own validation; $filter knows only the two forms a contact
+// sync uses (an extended property's value, a category), $select is not
+// applied (every property is written), and delta pages are sized by
+// Prefer: odata.maxpagesize.
+//
+// Shared folders: Graph has no call listing the folders shared with a
+// user. POST /__sandbox/grants shares one (read-only); the grantee then
+// reaches it as /users/{owner}/contactFolders/{id} with a delegated token,
+// and a client is told of it by configuration.
 package msgraph

@@ -1,6 +1,7 @@
 package msgraph
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,9 +231,14 @@ func writeError(w http.ResponseWriter, e *apiError) {
 
 // writeJSON encodes v as the answer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // links keep their & as Graph writes them
+	var b []byte
+	if err := enc.Encode(v); err != nil {
 		b, status = []byte(`{"error":{"code":"InternalServerError","message":"encoding the answer failed"}}`), 500
+	} else {
+		b = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
