@@ -13,6 +13,7 @@ import (
 	"github.com/crmsync/crmsync/internal/admin"
 	"github.com/crmsync/crmsync/internal/config"
 	"github.com/crmsync/crmsync/internal/connector/caldav"
+	"github.com/crmsync/crmsync/internal/connector/carddav"
 	"github.com/crmsync/crmsync/internal/connector/hubtask"
 	"github.com/crmsync/crmsync/internal/connector/msgraph"
 	"github.com/crmsync/crmsync/internal/connector/registry"
@@ -45,6 +46,7 @@ func connectors(s store.Store, log *slog.Logger) *registry.Registry {
 	r.Register(hubtask.SystemName, hubtask.Factory(s))
 	r.Register(caldav.SystemName, caldav.Factory)
 	r.Register(msgraph.SystemName, msgraph.Factory)
+	r.Register(carddav.SystemName, carddav.Factory)
 	r.Register(salesforce.SystemName, salesforce.StoreFactory(s, log.With(slog.String("component", "salesforce"))))
 	return r
 }
@@ -55,7 +57,7 @@ func definitions() []*syncer.Definition {
 }
 
 // mailboxSystems are the systems a user's mailbox contacts sync with.
-var mailboxSystems = []string{msgraph.SystemName, "carddav"}
+var mailboxSystems = []string{msgraph.SystemName, carddav.SystemName}
 
 // newContactService is mailbox contact sync over s and the connectors.
 func newContactService(s store.Store, reg *registry.Registry, log *slog.Logger) (*contact.Service, error) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/carddav"
 	"github.com/crmsync/crmsync/internal/connector/msgraph"
 	"github.com/crmsync/crmsync/internal/connector/registry"
 	"github.com/crmsync/crmsync/internal/connector/salesforce"
@@ -89,12 +90,13 @@ func newRig(t *testing.T, seed graphsb.SeedConfig) *rig {
 	reg := registry.New()
 	reg.Register(salesforce.SystemName, func(context.Context, store.Connection) (connector.Connector, error) { return crm, nil })
 	reg.Register(msgraph.SystemName, msgraph.Factory)
+	reg.Register(carddav.SystemName, carddav.Factory)
 	r.engine, err = syncer.New(syncer.Config{Store: r.store, Definitions: contact.Definitions(),
 		Connectors: contact.Categorizing(reg.Resolve, salesforce.SystemName), Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.svc, err = contact.New(contact.Config{Store: r.store, Connectors: reg.Resolve, MailboxSystems: []string{msgraph.SystemName}, Now: r.clock.Now})
+	r.svc, err = contact.New(contact.Config{Store: r.store, Connectors: reg.Resolve, MailboxSystems: []string{msgraph.SystemName, carddav.SystemName}, Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
