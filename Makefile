@@ -23,7 +23,7 @@ lint:
 
 ## bench: the benchmarks whose figures docs/benchmarks.md reports.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./internal/syncer/ ./internal/store/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./internal/syncer/ ./internal/store/... ./internal/contact/
 
 demo:
 	$(GO) run ./cmd/crmsync demo
