@@ -28,7 +28,7 @@ func TestSealOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plain) > 0 && bytes.Contains(sealed, plain) {
+		if len(plain) >= 8 && bytes.Contains(sealed, plain) { // a byte or two may occur in random ciphertext by chance
 			t.Fatalf("sealed bytes contain the plaintext")
 		}
 		got, err := b.Open(sealed)
