@@ -1,7 +1,8 @@
 // Package fault holds what every sandbox's fault switches share: drawing
 // whether a call fails, waiting out injected latency, and reading and
-// checking the switches a POST /__sandbox/faults body sets. Each sandbox
-// keeps its own Faults type and answers a fault in its provider's own
+// checking the switches a POST /__sandbox/faults body sets (Switches, which
+// the Zoom and Graph sandboxes use as they are; a sandbox with switches of
+// its own keeps its own type). Each answers a fault in its provider's own
 // wire format.
 package fault
 

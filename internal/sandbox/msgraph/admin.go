@@ -218,7 +218,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			s.mu.Lock()
-			err := s.faults.apply(fw)
+			err := s.faults.Apply(fw.Wire)
 			s.mu.Unlock()
 			if err != nil {
 				fail(400, err)

@@ -97,7 +97,7 @@ func (c Config) Validate() error {
 	if err := c.Seed.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("msgraph sandbox: seed: %w", err))
 	}
-	if err := c.Faults.validate(); err != nil {
+	if err := c.Faults.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("msgraph sandbox: faults: %w", err))
 	}
 	return errors.Join(errs...)

@@ -257,7 +257,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			s.mu.Lock()
-			err := s.faults.apply(wire)
+			err := s.faults.Apply(wire.Wire)
 			s.mu.Unlock()
 			if err != nil {
 				fail(400, fmt.Errorf("faults: %w", err))

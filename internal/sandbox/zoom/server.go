@@ -155,7 +155,7 @@ func (c Config) Validate() error {
 	if c.WebhookURL != "" && !strings.HasPrefix(c.WebhookURL, "http://") && !strings.HasPrefix(c.WebhookURL, "https://") {
 		bad("zoom sandbox: WebhookURL %q must start with http:// or https://", c.WebhookURL)
 	}
-	if err := c.Faults.validate(); err != nil {
+	if err := c.Faults.Validate(); err != nil {
 		bad("zoom sandbox: faults: %w", err)
 	}
 	return errors.Join(errs...)
