@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/store"
 	"github.com/crmsync/crmsync/internal/syncer"
 )
@@ -128,7 +129,7 @@ func (c categorizer) contacts(ctx context.Context, recs []connector.Record) erro
 	deals := map[string]*Deals{}
 	// SOQL bounds a query's text; 300 ids a query stay well inside it.
 	for chunk := range chunks(ids, 300) {
-		rows, err := c.Query(ctx, "SELECT Id, Type FROM Account WHERE Id IN ("+soqlIn(chunk)+")")
+		rows, err := c.Query(ctx, "SELECT Id, Type FROM Account WHERE Id IN ("+salesforce.QuoteList(chunk)+")")
 		if err != nil {
 			return err
 		}
@@ -136,7 +137,7 @@ func (c categorizer) contacts(ctx context.Context, recs []connector.Record) erro
 			id, _ := r["Id"].(string)
 			types[id], _ = r["Type"].(string)
 		}
-		opps, err := c.Query(ctx, "SELECT AccountId, IsClosed, IsWon FROM Opportunity WHERE AccountId IN ("+soqlIn(chunk)+")")
+		opps, err := c.Query(ctx, "SELECT AccountId, IsClosed, IsWon FROM Opportunity WHERE AccountId IN ("+salesforce.QuoteList(chunk)+")")
 		if err != nil {
 			return err
 		}
@@ -184,13 +185,4 @@ func chunks[T any](s []T, n int) func(func([]T) bool) {
 			s = s[k:]
 		}
 	}
-}
-
-// soqlIn quotes ids for a SOQL IN list.
-func soqlIn(ids []string) string {
-	q := make([]string, len(ids))
-	for i, id := range ids {
-		q[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(id) + "'"
-	}
-	return strings.Join(q, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crmsync/crmsync/internal/connector"
+	"github.com/crmsync/crmsync/internal/connector/salesforce"
 	"github.com/crmsync/crmsync/internal/store"
 )
 
@@ -68,7 +69,7 @@ func (s *Service) Merge(ctx context.Context, u store.User, keep string, dups []s
 	}
 	ids := append([]string{keep}, dups...)
 	rows, err := crm.Query(ctx, "SELECT Id, OwnerId, "+FieldReplaced+", "+strings.Join(mergedFields, ", ")+
-		" FROM Contact WHERE Id IN ("+soqlIn(ids)+")")
+		" FROM Contact WHERE Id IN ("+salesforce.QuoteList(ids)+")")
 	if err != nil {
 		return MergeResult{}, fmt.Errorf("contact: merge: %w", err)
 	}

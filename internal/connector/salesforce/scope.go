@@ -64,7 +64,7 @@ func parseObject(object string) (selection, error) {
 		for _, v := range q[f] {
 			for part := range strings.SplitSeq(v, ",") {
 				if part != "" {
-					quoted = append(quoted, soqlString(part))
+					quoted = append(quoted, Quote(part))
 				}
 			}
 		}
@@ -78,8 +78,17 @@ func parseObject(object string) (selection, error) {
 	return selection{name: name, where: strings.Join(conds, " AND ")}, nil
 }
 
-// soqlString quotes a value as a SOQL string literal.
-func soqlString(v string) string {
+// QuoteList writes values as the list of a SOQL IN clause.
+func QuoteList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Quote writes a value as a SOQL string literal.
+func Quote(v string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
 	return "'" + r.Replace(v) + "'"
 }
